@@ -1,0 +1,8 @@
+//! neonlint: finds what makes a PostgreSQL database unsafe or broken behind Neon's Data
+//! API, in migration files and in live databases, and writes the SQL that fixes it.
+//!
+//! The pipeline (see ARCHITECTURE.md): `source` → `sql` → `replay` → `model::Catalog` →
+//! `rules` → `report` / `fix`. The binary in `main.rs` only calls `cli::run`.
+
+pub mod model;
+pub mod sql;

@@ -1,0 +1,455 @@
+//! The schema model: one `Catalog` of the facts the rules read.
+//!
+//! Replay (migration files) and introspection (a live database) both fill a `Catalog`;
+//! the rules only ever read one. Nothing here knows where a fact came from beyond the
+//! optional `Span` an object keeps for reporting. Privilege arithmetic that PostgreSQL
+//! does at check time (ownership, role membership, `PUBLIC`) lives here, once.
+
+mod privileges;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+pub use privileges::{Acl, Grantee, Privileges};
+
+/// Index of a migration file in the run's file list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct FileId(pub u32);
+
+/// Where a statement sits in a migration file: byte range plus 1-based line and column.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Span {
+    pub file: FileId,
+    pub line: u32,
+    pub column: u32,
+    pub start: usize,
+    pub end: usize,
+}
+
+/// A schema-qualified object name, already case-folded.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct QualifiedName {
+    pub schema: String,
+    pub name: String,
+}
+
+impl QualifiedName {
+    pub fn new(schema: impl Into<String>, name: impl Into<String>) -> Self {
+        QualifiedName { schema: schema.into(), name: name.into() }
+    }
+}
+
+impl std::fmt::Display for QualifiedName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}", self.schema, self.name)
+    }
+}
+
+/// A role as the model sees it. `None` in an owner or default-privilege slot means the
+/// role that runs the migrations when its name is not known (static mode without
+/// `migration_role`).
+pub type RoleName = Option<String>;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct TableId(pub u32);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum TableKind {
+    Table,
+    PartitionedTable,
+    View,
+    MaterializedView,
+    ForeignTable,
+}
+
+impl TableKind {
+    /// Plain and partitioned tables: the relations row-level security applies to.
+    pub fn has_rows(self) -> bool {
+        matches!(self, TableKind::Table | TableKind::PartitionedTable)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Column {
+    pub name: String,
+    /// Lower-cased type name as written (`uuid`, `text`, `character varying(40)`).
+    pub type_name: String,
+    pub identity: bool,
+    /// `serial` types or a `nextval(…)` default: inserts need the sequence.
+    pub uses_sequence: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum PolicyCommand {
+    All,
+    Select,
+    Insert,
+    Update,
+    Delete,
+}
+
+impl PolicyCommand {
+    /// The table privileges a role needs to use what a policy of this command allows.
+    pub fn privileges(self) -> Privileges {
+        match self {
+            PolicyCommand::All => Privileges::DML,
+            PolicyCommand::Select => Privileges::SELECT,
+            PolicyCommand::Insert => Privileges::INSERT,
+            PolicyCommand::Update => Privileges::UPDATE,
+            PolicyCommand::Delete => Privileges::DELETE,
+        }
+    }
+
+    pub fn sql(self) -> &'static str {
+        match self {
+            PolicyCommand::All => "ALL",
+            PolicyCommand::Select => "SELECT",
+            PolicyCommand::Insert => "INSERT",
+            PolicyCommand::Update => "UPDATE",
+            PolicyCommand::Delete => "DELETE",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Policy {
+    pub name: String,
+    pub command: PolicyCommand,
+    pub permissive: bool,
+    /// `TO` roles; `Grantee::Public` when the policy names none.
+    pub roles: Vec<Grantee>,
+    pub using: Option<String>,
+    pub with_check: Option<String>,
+    pub origin: Option<Span>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Table {
+    pub id: TableId,
+    pub schema: String,
+    pub name: String,
+    pub kind: TableKind,
+    pub owner: RoleName,
+    pub rls_enabled: bool,
+    pub rls_forced: bool,
+    pub partition_of: Option<TableId>,
+    pub columns: Vec<Column>,
+    pub policies: Vec<Policy>,
+    /// Table-level privileges granted to roles other than the owner.
+    pub acl: Acl,
+    /// Privileges granted on some columns only, merged per grantee.
+    pub column_acl: Acl,
+    /// The statement that created the table.
+    pub origin: Option<Span>,
+    /// The statement that last enabled or disabled row-level security, if any.
+    pub rls_origin: Option<Span>,
+}
+
+impl Table {
+    pub fn qualified_name(&self) -> QualifiedName {
+        QualifiedName::new(&self.schema, &self.name)
+    }
+
+    pub fn is_partition(&self) -> bool {
+        self.partition_of.is_some()
+    }
+
+    pub fn column(&self, name: &str) -> Option<&Column> {
+        self.columns.iter().find(|column| column.name == name)
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Schema {
+    pub name: String,
+    pub owner: RoleName,
+    pub acl: Acl,
+    pub origin: Option<Span>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Database {
+    pub name: String,
+    pub owner: RoleName,
+    /// Grants beyond the owner's. A new database gives `PUBLIC` CONNECT and TEMPORARY.
+    pub acl: Acl,
+    pub origin: Option<Span>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Role {
+    pub name: String,
+    /// Whether the role inherits the privileges of roles it is a member of.
+    pub inherit: bool,
+    pub origin: Option<Span>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Extension {
+    pub name: String,
+    pub schema: Option<String>,
+    pub origin: Option<Span>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum DefaultObjectType {
+    Tables,
+    Sequences,
+    Functions,
+    Types,
+    Schemas,
+}
+
+/// The key of one `pg_default_acl` row: whose new objects, in which schema (`None`:
+/// every schema), of which type.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct DefaultAclKey {
+    pub role: RoleName,
+    pub schema: Option<String>,
+    pub object_type: DefaultObjectType,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct DefaultAcl {
+    pub acl: Acl,
+    pub origin: Option<Span>,
+}
+
+/// Everything the rules know about one database (or one replayed migration folder).
+#[derive(Clone, Debug, Default)]
+pub struct Catalog {
+    tables: BTreeMap<TableId, Table>,
+    table_names: BTreeMap<QualifiedName, TableId>,
+    next_table_id: u32,
+    pub schemas: BTreeMap<String, Schema>,
+    pub roles: BTreeMap<String, Role>,
+    /// (member, group): `member` is a member of `group`.
+    pub memberships: BTreeSet<(String, String)>,
+    pub databases: BTreeMap<String, Database>,
+    pub default_acls: BTreeMap<DefaultAclKey, DefaultAcl>,
+    pub extensions: BTreeMap<String, Extension>,
+    /// The role whose new tables NL004 looks at; `None` is the unnamed role that runs
+    /// the migrations.
+    pub migration_role: RoleName,
+    /// True when `roles` lists every role that exists (a live database). In static mode
+    /// roles created outside the migrations (`authenticated`, `neon_superuser`) are
+    /// assumed to exist.
+    pub roles_complete: bool,
+}
+
+impl Catalog {
+    pub fn new() -> Self {
+        let mut catalog = Catalog::default();
+        // Every database starts with the `public` schema.
+        catalog.schemas.insert(
+            "public".to_string(),
+            Schema { name: "public".to_string(), owner: None, acl: Acl::default(), origin: None },
+        );
+        catalog
+    }
+
+    pub fn tables(&self) -> impl Iterator<Item = &Table> {
+        self.tables.values()
+    }
+
+    pub fn table(&self, id: TableId) -> Option<&Table> {
+        self.tables.get(&id)
+    }
+
+    pub fn table_mut(&mut self, id: TableId) -> Option<&mut Table> {
+        self.tables.get_mut(&id)
+    }
+
+    pub fn table_id(&self, schema: &str, name: &str) -> Option<TableId> {
+        self.table_names.get(&QualifiedName::new(schema, name)).copied()
+    }
+
+    pub fn table_by_name(&self, schema: &str, name: &str) -> Option<&Table> {
+        self.table_id(schema, name).and_then(|id| self.tables.get(&id))
+    }
+
+    /// Adds a table and returns its id; the caller makes sure the name is free.
+    pub fn add_table(&mut self, mut table: Table) -> TableId {
+        let id = TableId(self.next_table_id);
+        self.next_table_id += 1;
+        table.id = id;
+        self.table_names.insert(table.qualified_name(), id);
+        self.tables.insert(id, table);
+        id
+    }
+
+    /// Removes a table with its partitions (PostgreSQL drops them with the parent).
+    pub fn remove_table(&mut self, id: TableId) {
+        let partitions: Vec<TableId> =
+            self.tables.values().filter(|t| t.partition_of == Some(id)).map(|t| t.id).collect();
+        for partition in partitions {
+            self.remove_table(partition);
+        }
+        if let Some(table) = self.tables.remove(&id) {
+            self.table_names.remove(&table.qualified_name());
+        }
+    }
+
+    /// Renames or moves a table; policies, grants and partitions follow it.
+    pub fn move_table(&mut self, id: TableId, schema: &str, name: &str) {
+        let Some(table) = self.tables.get_mut(&id) else { return };
+        self.table_names.remove(&QualifiedName::new(&table.schema, &table.name));
+        table.schema = schema.to_string();
+        table.name = name.to_string();
+        self.table_names.insert(QualifiedName::new(schema, name), id);
+    }
+
+    /// Whether `role` exists, as far as this catalog can tell.
+    pub fn role_exists(&self, role: &str) -> bool {
+        !self.roles_complete || self.roles.contains_key(role)
+    }
+
+    /// The grantees whose privileges `role` uses: itself, every role it inherits from
+    /// (transitively), and `PUBLIC`.
+    pub fn effective_grantees(&self, role: &str) -> BTreeSet<Grantee> {
+        let mut seen: BTreeSet<String> = BTreeSet::new();
+        let mut stack = vec![role.to_string()];
+        while let Some(current) = stack.pop() {
+            if !seen.insert(current.clone()) {
+                continue;
+            }
+            // A NOINHERIT role uses only its own privileges.
+            let inherits = self.roles.get(&current).is_none_or(|r| r.inherit);
+            if !inherits {
+                continue;
+            }
+            for (member, group) in &self.memberships {
+                if *member == current && !seen.contains(group) {
+                    stack.push(group.clone());
+                }
+            }
+        }
+        let mut grantees: BTreeSet<Grantee> = seen.into_iter().map(Grantee::Role).collect();
+        grantees.insert(Grantee::Public);
+        grantees
+    }
+
+    /// Whether `role` holds the privileges of `owner` (is it, or inherits from it).
+    pub fn acts_as(&self, role: &str, owner: &RoleName) -> bool {
+        match owner {
+            Some(owner) => self.effective_grantees(role).contains(&Grantee::Role(owner.clone())),
+            None => false,
+        }
+    }
+
+    /// The table privileges `role` has on `table`, as PostgreSQL evaluates them:
+    /// ownership, direct grants, grants to `PUBLIC` and to roles it inherits from.
+    /// Privileges held on some columns only are returned separately.
+    pub fn table_privileges(&self, table: &Table, role: &str) -> (Privileges, Privileges) {
+        if self.acts_as(role, &table.owner) {
+            return (Privileges::ALL_TABLE, Privileges::NONE);
+        }
+        let grantees = self.effective_grantees(role);
+        (table.acl.union_for(&grantees), table.column_acl.union_for(&grantees))
+    }
+
+    /// The privileges `role` has on database `database`.
+    pub fn database_privileges(&self, database: &Database, role: &str) -> Privileges {
+        if self.acts_as(role, &database.owner) {
+            return Privileges::ALL_DATABASE;
+        }
+        database.acl.union_for(&self.effective_grantees(role))
+    }
+
+    /// The policies of `table` that apply to `role` (by name, through `PUBLIC` or
+    /// through a role it is a member of).
+    pub fn policies_for<'a>(&self, table: &'a Table, role: &str) -> Vec<&'a Policy> {
+        let grantees = self.effective_grantees(role);
+        table.policies.iter().filter(|policy| policy.roles.iter().any(|r| grantees.contains(r))).collect()
+    }
+
+    /// The privileges that tables created by `creator` in `schema` give to `role`
+    /// through default privileges (global and per-schema entries), with the entries
+    /// that contributed.
+    pub fn default_table_privileges(&self, creator: &RoleName, schema: &str, role: &str) -> Privileges {
+        let grantees = self.effective_grantees(role);
+        self.default_acls_for(creator, schema, DefaultObjectType::Tables)
+            .into_iter()
+            .fold(Privileges::NONE, |acc, entry| acc | entry.acl.union_for(&grantees))
+    }
+
+    /// The default-privilege entries that apply to objects of `object_type` that
+    /// `creator` makes in `schema`: the global one, then the schema's.
+    pub fn default_acls_for(
+        &self,
+        creator: &RoleName,
+        schema: &str,
+        object_type: DefaultObjectType,
+    ) -> Vec<&DefaultAcl> {
+        let global = DefaultAclKey { role: creator.clone(), schema: None, object_type };
+        let in_schema = DefaultAclKey { role: creator.clone(), schema: Some(schema.to_string()), object_type };
+        [global, in_schema].iter().filter_map(|key| self.default_acls.get(key)).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table(schema: &str, name: &str) -> Table {
+        Table {
+            id: TableId(0),
+            schema: schema.into(),
+            name: name.into(),
+            kind: TableKind::Table,
+            owner: Some("owner".into()),
+            rls_enabled: false,
+            rls_forced: false,
+            partition_of: None,
+            columns: vec![],
+            policies: vec![],
+            acl: Acl::default(),
+            column_acl: Acl::default(),
+            origin: None,
+            rls_origin: None,
+        }
+    }
+
+    #[test]
+    fn membership_is_transitive_and_includes_public() {
+        let mut catalog = Catalog::new();
+        catalog.memberships.insert(("app".into(), "authenticated".into()));
+        catalog.memberships.insert(("authenticated".into(), "readers".into()));
+        let grantees = catalog.effective_grantees("app");
+        assert!(grantees.contains(&Grantee::Role("readers".into())));
+        assert!(grantees.contains(&Grantee::Public));
+        assert!(!catalog.effective_grantees("readers").contains(&Grantee::Role("app".into())));
+    }
+
+    #[test]
+    fn noinherit_role_uses_only_its_own_privileges() {
+        let mut catalog = Catalog::new();
+        catalog.roles.insert("app".into(), Role { name: "app".into(), inherit: false, origin: None });
+        catalog.memberships.insert(("app".into(), "authenticated".into()));
+        assert!(!catalog.effective_grantees("app").contains(&Grantee::Role("authenticated".into())));
+    }
+
+    #[test]
+    fn owner_and_members_of_owner_have_every_table_privilege() {
+        let mut catalog = Catalog::new();
+        let id = catalog.add_table(table("public", "t"));
+        catalog.memberships.insert(("authenticated".into(), "owner".into()));
+        let t = catalog.table(id).unwrap();
+        assert_eq!(catalog.table_privileges(t, "authenticated").0, Privileges::ALL_TABLE);
+        assert_eq!(catalog.table_privileges(t, "anonymous").0, Privileges::NONE);
+    }
+
+    #[test]
+    fn dropping_a_parent_drops_its_partitions_and_renames_keep_ids() {
+        let mut catalog = Catalog::new();
+        let parent = catalog.add_table(table("public", "m"));
+        let mut child = table("public", "m_2024");
+        child.partition_of = Some(parent);
+        let child = catalog.add_table(child);
+        catalog.move_table(parent, "private", "measurements");
+        assert_eq!(catalog.table_id("private", "measurements"), Some(parent));
+        assert_eq!(catalog.table_id("public", "m"), None);
+        catalog.remove_table(parent);
+        assert!(catalog.table(child).is_none());
+        assert_eq!(catalog.tables().count(), 0);
+    }
+}

@@ -1,0 +1,208 @@
+//! Decides from a statement's first words whether it can change what the model holds,
+//! so that the many statements that cannot (`INSERT`, `CREATE INDEX`, `COMMENT ON`, …)
+//! are never parsed. That keeps a run fast and keeps sqlparser's gaps in statements we
+//! do not need from turning into false parse errors.
+
+use super::lexer::{Lexer, Token, TokenKind};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Class {
+    /// Can change tables, policies, privileges, roles, schemas or the session.
+    Relevant,
+    /// `SELECT set_config('search_path', …)`, as pg_dump writes it.
+    SearchPathCall,
+    /// A `DO` block.
+    Do,
+    /// Known not to change anything the rules read.
+    Irrelevant,
+    /// Not a statement we know: parsed, and a parse error if nothing can read it.
+    Unknown,
+}
+
+/// Words that open statements the model never needs.
+const IRRELEVANT_FIRST_WORDS: &[&str] = &[
+    "abort",
+    "analyse",
+    "analyze",
+    "begin",
+    "call",
+    "checkpoint",
+    "close",
+    "cluster",
+    "comment",
+    "commit",
+    "copy",
+    "deallocate",
+    "declare",
+    "delete",
+    "discard",
+    "end",
+    "execute",
+    "explain",
+    "fetch",
+    "import",
+    "insert",
+    "listen",
+    "load",
+    "lock",
+    "merge",
+    "move",
+    "notify",
+    "prepare",
+    "reassign",
+    "refresh",
+    "reindex",
+    "release",
+    "rollback",
+    "savepoint",
+    "security",
+    "show",
+    "start",
+    "table",
+    "truncate",
+    "unlisten",
+    "update",
+    "vacuum",
+    "values",
+    "with",
+];
+
+/// Objects of `CREATE`/`ALTER`/`DROP` that the model holds.
+const RELEVANT_OBJECTS: &[&str] = &[
+    "table",
+    "view",
+    "materialized",
+    "policy",
+    "schema",
+    "role",
+    "user",
+    "group",
+    "database",
+    "extension",
+    "default",
+    "foreign",
+];
+
+/// `CREATE` modifiers that come before the object keyword.
+const CREATE_MODIFIERS: &[&str] =
+    &["or", "replace", "global", "local", "temp", "temporary", "unlogged", "recursive", "trusted", "procedural"];
+
+pub fn classify(statement: &str) -> Class {
+    let mut words = Lexer::new(statement).filter(|token| !token.is_comment());
+    let Some(first) = words.next() else { return Class::Irrelevant };
+    if first.kind != TokenKind::Word {
+        // `(SELECT …)` and similar.
+        return Class::Unknown;
+    }
+    let word = |token: Option<Token>| token.filter(|t| t.kind == TokenKind::Word).map(|t| t.text(statement));
+    let first = first.text(statement).to_ascii_lowercase();
+    match first.as_str() {
+        "grant" | "revoke" => Class::Relevant,
+        "do" => Class::Do,
+        "select" => {
+            let lower = statement.to_ascii_lowercase();
+            if lower.contains("set_config") && lower.contains("search_path") {
+                Class::SearchPathCall
+            } else {
+                Class::Irrelevant
+            }
+        }
+        "set" | "reset" => {
+            let mut next = word(words.next());
+            if next.is_some_and(|w| ["local", "session"].iter().any(|k| w.eq_ignore_ascii_case(k))) {
+                next = word(words.next());
+            }
+            match next {
+                Some(w)
+                    if ["search_path", "role", "all", "authorization"].iter().any(|k| w.eq_ignore_ascii_case(k)) =>
+                {
+                    Class::Relevant
+                }
+                _ => Class::Irrelevant,
+            }
+        }
+        "create" | "alter" | "drop" => {
+            let mut next = word(words.next());
+            if first == "create" {
+                while next.is_some_and(|w| CREATE_MODIFIERS.iter().any(|m| w.eq_ignore_ascii_case(m))) {
+                    next = word(words.next());
+                }
+            }
+            let Some(object) = next else { return Class::Unknown };
+            let object = object.to_ascii_lowercase();
+            let after = word(words.next()).map(str::to_ascii_lowercase);
+            match object.as_str() {
+                // `CREATE USER MAPPING`, `CREATE FOREIGN DATA WRAPPER`, `DROP OWNED`.
+                "user" if after.as_deref() == Some("mapping") => Class::Irrelevant,
+                "foreign" if after.as_deref() != Some("table") => Class::Irrelevant,
+                // `CREATE DEFAULT CONVERSION`.
+                "default" if after.as_deref() != Some("privileges") => Class::Irrelevant,
+                _ if RELEVANT_OBJECTS.contains(&object.as_str()) => Class::Relevant,
+                _ => Class::Irrelevant,
+            }
+        }
+        _ if IRRELEVANT_FIRST_WORDS.contains(&first.as_str()) => Class::Irrelevant,
+        _ => Class::Unknown,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statements_that_shape_access_are_relevant() {
+        for statement in [
+            "CREATE TABLE t (a int)",
+            "create unlogged table t ()",
+            "CREATE OR REPLACE VIEW v AS SELECT 1",
+            "create materialized view m as select 1",
+            "ALTER TABLE t ENABLE ROW LEVEL SECURITY",
+            "alter default privileges grant select on tables to x",
+            "GRANT SELECT ON t TO x",
+            "revoke all on t from public",
+            "CREATE POLICY p ON t USING (true)",
+            "drop policy p on t",
+            "create schema s",
+            "create role r",
+            "create database d",
+            "create extension pg_session_jwt",
+            "SET search_path TO a",
+            "set local search_path = ''",
+            "SET ROLE app",
+            "reset role",
+            "create /* comment */ table t ()",
+            "CREATE FOREIGN TABLE f (a int) SERVER s",
+        ] {
+            assert_eq!(classify(statement), Class::Relevant, "{statement}");
+        }
+    }
+
+    #[test]
+    fn statements_that_cannot_change_access_are_irrelevant() {
+        for statement in [
+            "INSERT INTO t VALUES (1)",
+            "CREATE INDEX i ON t (a)",
+            "create unique index i on t (a)",
+            "CREATE FUNCTION f() RETURNS int AS $$ select 1 $$ LANGUAGE sql COST 1",
+            "create or replace procedure p() language plpgsql as $$ begin end $$",
+            "COMMENT ON TABLE t IS 'x'",
+            "CREATE TYPE mood AS ENUM ('a')",
+            "SET statement_timeout = 0",
+            "select 1",
+            "CREATE USER MAPPING FOR x SERVER s",
+            "CREATE FOREIGN DATA WRAPPER w",
+            "with x as (select 1) select * from x",
+            "BEGIN",
+        ] {
+            assert_eq!(classify(statement), Class::Irrelevant, "{statement}");
+        }
+    }
+
+    #[test]
+    fn do_blocks_search_path_calls_and_unknown_words() {
+        assert_eq!(classify("DO $$ BEGIN END $$"), Class::Do);
+        assert_eq!(classify("SELECT pg_catalog.set_config('search_path', '', false)"), Class::SearchPathCall);
+        assert_eq!(classify("CRATE TABLE t (a int)"), Class::Unknown);
+    }
+}

@@ -1,0 +1,259 @@
+//! From a migration file's text to our own statement types, with file-relative
+//! locations.
+//!
+//! `split` cuts the text into statements, `parse` reads each one with sqlparser and,
+//! where sqlparser rejects a statement the model needs, with the token-level reader in
+//! `fallback`. Statements that cannot change what the rules see are classified by their
+//! first words and never parsed. Nothing here aborts: a statement that nothing can read
+//! becomes a `Problem` and the rest of the file is still read.
+//!
+//! This module uses the model's vocabulary (`Privileges`, `PolicyCommand`, `TableKind`)
+//! but never the `Catalog`: applying statements is `replay`'s job.
+
+mod classify;
+mod fallback;
+pub mod lexer;
+mod parse;
+pub mod split;
+
+use crate::model::{Column, DefaultObjectType, PolicyCommand, Privileges, TableKind};
+
+pub use parse::parse_file;
+
+/// A name as written, case-folded: unquoted parts lower-cased, quoted parts kept.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ObjectRef {
+    pub schema: Option<String>,
+    pub name: String,
+}
+
+/// A role as written in a statement, before replay resolves `CURRENT_USER`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum RoleSpec {
+    Name(String),
+    Public,
+    /// `CURRENT_USER` or `CURRENT_ROLE`.
+    CurrentUser,
+    SessionUser,
+}
+
+/// Where a statement (or a problem) is in its file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Location {
+    pub start: usize,
+    pub end: usize,
+    pub line: u32,
+    pub column: u32,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Statement {
+    pub kind: StatementKind,
+    pub location: Location,
+    /// Offset of the comments directly above the statement.
+    pub comments_start: usize,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum StatementKind {
+    CreateTable(CreateTable),
+    CreateView(CreateView),
+    /// `DROP TABLE | VIEW | MATERIALIZED VIEW | FOREIGN TABLE`.
+    DropRelations { names: Vec<ObjectRef>, if_exists: bool },
+    AlterTable { name: ObjectRef, if_exists: bool, actions: Vec<AlterTableAction> },
+    CreatePolicy(CreatePolicy),
+    AlterPolicy(AlterPolicy),
+    DropPolicy { name: String, table: ObjectRef, if_exists: bool },
+    CreateSchema { name: String, if_not_exists: bool, owner: Option<RoleSpec> },
+    AlterSchema { name: String, rename_to: Option<String>, owner: Option<RoleSpec> },
+    DropSchemas { names: Vec<String>, cascade: bool },
+    CreateRoles { names: Vec<String>, inherit: Option<bool>, in_roles: Vec<String>, members: Vec<String> },
+    DropRoles { names: Vec<String> },
+    /// `GRANT role TO member` (`grant = true`) or `REVOKE role FROM member`.
+    RoleMembership { grant: bool, roles: Vec<String>, members: Vec<RoleSpec> },
+    CreateDatabase { name: String, owner: Option<RoleSpec> },
+    AlterDatabase { name: String, rename_to: Option<String>, owner: Option<RoleSpec> },
+    DropDatabase { name: String },
+    /// `GRANT` (`grant = true`) or `REVOKE` of object privileges.
+    Privileges(PrivilegeChange),
+    AlterDefaultPrivileges(DefaultPrivilegeChange),
+    CreateExtension { name: String, schema: Option<String>, if_not_exists: bool },
+    DropExtensions { names: Vec<String> },
+    /// `SET search_path`; `None` restores the default.
+    SetSearchPath(Option<Vec<String>>),
+    /// `SET ROLE`; `None` is `RESET ROLE` / `SET ROLE NONE`.
+    SetRole(Option<RoleSpec>),
+    /// `RESET ALL`: default search path and role.
+    ResetAll,
+    /// A `DO` block: not analyzed.
+    Do,
+    /// Read, and changes nothing the model holds.
+    Other,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct CreateTable {
+    pub name: ObjectRef,
+    pub if_not_exists: bool,
+    pub kind: TableKind,
+    pub partition_of: Option<ObjectRef>,
+    pub columns: Vec<Column>,
+    /// Temporary tables live in `pg_temp` and are never exposed.
+    pub temporary: bool,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct CreateView {
+    pub name: ObjectRef,
+    pub materialized: bool,
+    pub or_replace: bool,
+    pub if_not_exists: bool,
+    /// `WITH (security_invoker = …)`, when given.
+    pub security_invoker: Option<bool>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum AlterTableAction {
+    EnableRls,
+    DisableRls,
+    ForceRls,
+    NoForceRls,
+    RenameTo(String),
+    SetSchema(String),
+    OwnerTo(RoleSpec),
+    AddColumn(Column),
+    RenameColumn { from: String, to: String },
+    DropColumns(Vec<String>),
+    /// `ALTER COLUMN c ADD GENERATED … AS IDENTITY` or `SET DEFAULT nextval(…)`.
+    ColumnUsesSequence { column: String, identity: bool },
+    AttachPartition(ObjectRef),
+    DetachPartition(ObjectRef),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct CreatePolicy {
+    pub name: String,
+    pub table: ObjectRef,
+    pub permissive: bool,
+    pub command: PolicyCommand,
+    /// Empty when the statement has no `TO` (the policy is for `PUBLIC`).
+    pub roles: Vec<RoleSpec>,
+    pub using: Option<String>,
+    pub with_check: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct AlterPolicy {
+    pub name: String,
+    pub table: ObjectRef,
+    pub rename_to: Option<String>,
+    pub roles: Option<Vec<RoleSpec>>,
+    pub using: Option<String>,
+    pub with_check: Option<String>,
+}
+
+/// Privileges named in a `GRANT`/`REVOKE`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PrivilegeList {
+    /// `ALL [PRIVILEGES]`: every privilege the object type has.
+    pub all: bool,
+    pub object_level: Privileges,
+    /// Privileges given with a column list.
+    pub column_level: Privileges,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum GrantTarget {
+    Tables(Vec<ObjectRef>),
+    AllTablesInSchemas(Vec<String>),
+    Schemas(Vec<String>),
+    Databases(Vec<String>),
+    /// Sequences, functions, types, and anything else no rule reads yet.
+    Other,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct PrivilegeChange {
+    pub grant: bool,
+    pub privileges: PrivilegeList,
+    pub target: GrantTarget,
+    pub grantees: Vec<RoleSpec>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct DefaultPrivilegeChange {
+    pub grant: bool,
+    /// Empty: the role that runs the statement.
+    pub for_roles: Vec<RoleSpec>,
+    /// Empty: every schema.
+    pub schemas: Vec<String>,
+    pub privileges: PrivilegeList,
+    pub object_type: DefaultObjectType,
+    pub grantees: Vec<RoleSpec>,
+}
+
+/// Something in a file that is not a readable statement.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Problem {
+    pub kind: ProblemKind,
+    pub message: String,
+    pub location: Location,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProblemKind {
+    /// A statement that nothing could read (NL000).
+    ParseError,
+    /// A `DO` block, whose effects are not analyzed.
+    NotAnalyzed,
+}
+
+/// The statements and problems of one file.
+#[derive(Clone, Debug, Default)]
+pub struct ParsedFile {
+    pub statements: Vec<Statement>,
+    pub problems: Vec<Problem>,
+    /// Every statement the splitter found, including those never parsed.
+    pub statement_count: usize,
+}
+
+/// Byte offset to 1-based line and column (in characters).
+pub struct LineIndex<'a> {
+    source: &'a str,
+    line_starts: Vec<usize>,
+}
+
+impl<'a> LineIndex<'a> {
+    pub fn new(source: &'a str) -> Self {
+        let mut line_starts = vec![0];
+        line_starts.extend(source.bytes().enumerate().filter(|(_, b)| *b == b'\n').map(|(i, _)| i + 1));
+        LineIndex { source, line_starts }
+    }
+
+    pub fn location(&self, start: usize, end: usize) -> Location {
+        let line = self.line_starts.partition_point(|&line_start| line_start <= start);
+        let line_start = self.line_starts[line - 1];
+        let column = self.source.get(line_start..start).map_or(1, |prefix| prefix.chars().count() + 1);
+        Location { start, end, line: line as u32, column: column as u32 }
+    }
+}
+
+/// Folds an unquoted identifier the way PostgreSQL does (ASCII only).
+pub fn fold(identifier: &str) -> String {
+    identifier.to_ascii_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_index_counts_characters_from_one() {
+        let source = "ab\n  é x\n";
+        let index = LineIndex::new(source);
+        assert_eq!((index.location(0, 0).line, index.location(0, 0).column), (1, 1));
+        let x = source.find('x').unwrap();
+        assert_eq!((index.location(x, x).line, index.location(x, x).column), (2, 5));
+        assert_eq!(index.location(source.len(), source.len()).line, 3);
+    }
+}
