@@ -5,4 +5,5 @@
 //! `rules` → `report` / `fix`. The binary in `main.rs` only calls `cli::run`.
 
 pub mod model;
+pub mod replay;
 pub mod sql;

@@ -381,7 +381,8 @@ impl Catalog {
         object_type: DefaultObjectType,
     ) -> Vec<&DefaultAcl> {
         let global = DefaultAclKey { role: creator.clone(), schema: None, object_type };
-        let in_schema = DefaultAclKey { role: creator.clone(), schema: Some(schema.to_string()), object_type };
+        let in_schema =
+            DefaultAclKey { role: creator.clone(), schema: Some(schema.to_string()), object_type };
         [global, in_schema].iter().filter_map(|key| self.default_acls.get(key)).collect()
     }
 }

@@ -84,8 +84,18 @@ const RELEVANT_OBJECTS: &[&str] = &[
 ];
 
 /// `CREATE` modifiers that come before the object keyword.
-const CREATE_MODIFIERS: &[&str] =
-    &["or", "replace", "global", "local", "temp", "temporary", "unlogged", "recursive", "trusted", "procedural"];
+const CREATE_MODIFIERS: &[&str] = &[
+    "or",
+    "replace",
+    "global",
+    "local",
+    "temp",
+    "temporary",
+    "unlogged",
+    "recursive",
+    "trusted",
+    "procedural",
+];
 
 pub fn classify(statement: &str) -> Class {
     let mut words = Lexer::new(statement).filter(|token| !token.is_comment());
@@ -114,7 +124,9 @@ pub fn classify(statement: &str) -> Class {
             }
             match next {
                 Some(w)
-                    if ["search_path", "role", "all", "authorization"].iter().any(|k| w.eq_ignore_ascii_case(k)) =>
+                    if ["search_path", "role", "all", "authorization"]
+                        .iter()
+                        .any(|k| w.eq_ignore_ascii_case(k)) =>
                 {
                     Class::Relevant
                 }

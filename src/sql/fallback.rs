@@ -8,8 +8,8 @@
 
 use super::lexer::{Lexer, Token, TokenKind};
 use super::{
-    AlterPolicy, AlterTableAction, CreatePolicy, CreateTable, CreateView, DefaultPrivilegeChange, GrantTarget,
-    ObjectRef, PrivilegeChange, PrivilegeList, RoleSpec, StatementKind, fold,
+    AlterPolicy, AlterTableAction, CreatePolicy, CreateTable, CreateView, DefaultPrivilegeChange,
+    GrantTarget, ObjectRef, PrivilegeChange, PrivilegeList, RoleSpec, StatementKind, fold,
 };
 use crate::model::{Column, DefaultObjectType, PolicyCommand, Privileges, TableKind};
 
@@ -46,10 +46,21 @@ struct Cursor<'a> {
 }
 
 /// Words that end a column's type and start its constraints.
-const COLUMN_CONSTRAINT_WORDS: &[&str] =
-    &["not", "null", "default", "primary", "unique", "check", "references", "generated", "constraint", "collate"];
+const COLUMN_CONSTRAINT_WORDS: &[&str] = &[
+    "not",
+    "null",
+    "default",
+    "primary",
+    "unique",
+    "check",
+    "references",
+    "generated",
+    "constraint",
+    "collate",
+];
 
-const TABLE_CONSTRAINT_WORDS: &[&str] = &["constraint", "primary", "unique", "check", "foreign", "exclude", "like"];
+const TABLE_CONSTRAINT_WORDS: &[&str] =
+    &["constraint", "primary", "unique", "check", "foreign", "exclude", "like"];
 
 impl<'a> Cursor<'a> {
     fn new(source: &'a str) -> Self {
@@ -208,7 +219,8 @@ impl<'a> Cursor<'a> {
 
     fn create(&mut self) -> Option<StatementKind> {
         let or_replace = self.eat_all(&["or", "replace"]);
-        let temporary = self.eat_any(&["global", "local"]).is_some() | self.eat_any(&["temp", "temporary"]).is_some();
+        let temporary =
+            self.eat_any(&["global", "local"]).is_some() | self.eat_any(&["temp", "temporary"]).is_some();
         self.eat("unlogged");
         self.eat("recursive");
         if self.eat("table") {
@@ -296,7 +308,14 @@ impl<'a> Cursor<'a> {
                 self.position += 1;
             }
         }
-        Some(StatementKind::CreateTable(CreateTable { name, if_not_exists, kind, partition_of, columns, temporary }))
+        Some(StatementKind::CreateTable(CreateTable {
+            name,
+            if_not_exists,
+            kind,
+            partition_of,
+            columns,
+            temporary,
+        }))
     }
 
     fn create_view(&mut self, materialized: bool, or_replace: bool) -> Option<StatementKind> {
@@ -311,7 +330,13 @@ impl<'a> Cursor<'a> {
                 self.position += 1;
             }
         }
-        Some(StatementKind::CreateView(CreateView { name, materialized, or_replace, if_not_exists, security_invoker }))
+        Some(StatementKind::CreateView(CreateView {
+            name,
+            materialized,
+            or_replace,
+            if_not_exists,
+            security_invoker,
+        }))
     }
 
     fn create_policy(&mut self) -> Option<StatementKind> {
@@ -355,7 +380,11 @@ impl<'a> Cursor<'a> {
         })
     }
 
-    fn policy_expressions(&mut self, using: &mut Option<String>, with_check: &mut Option<String>) -> Option<()> {
+    fn policy_expressions(
+        &mut self,
+        using: &mut Option<String>,
+        with_check: &mut Option<String>,
+    ) -> Option<()> {
         loop {
             if self.eat("using") {
                 let (start, end) = self.parenthesized()?;
@@ -542,7 +571,8 @@ impl<'a> Cursor<'a> {
             return None;
         }
         let table = self.object_ref()?;
-        let mut policy = AlterPolicy { name, table, rename_to: None, roles: None, using: None, with_check: None };
+        let mut policy =
+            AlterPolicy { name, table, rename_to: None, roles: None, using: None, with_check: None };
         if self.eat_all(&["rename", "to"]) {
             policy.rename_to = Some(self.ident()?);
         } else {
@@ -578,7 +608,9 @@ impl<'a> Cursor<'a> {
         if !self.eat("on") {
             return None;
         }
-        let object_type = match self.eat_any(&["tables", "sequences", "functions", "routines", "types", "schemas"])?.as_str()
+        let object_type = match self
+            .eat_any(&["tables", "sequences", "functions", "routines", "types", "schemas"])?
+            .as_str()
         {
             "tables" => DefaultObjectType::Tables,
             "sequences" => DefaultObjectType::Sequences,
@@ -680,7 +712,9 @@ impl<'a> Cursor<'a> {
             }
             let privilege = Privileges::from_keyword(token.text(self.source))
                 // `ALTER SYSTEM`, `SET` (parameters): nothing the model holds.
-                .or_else(|| ["alter", "set"].iter().any(|w| token.is_word(self.source, w)).then_some(Privileges::NONE))?;
+                .or_else(|| {
+                    ["alter", "set"].iter().any(|w| token.is_word(self.source, w)).then_some(Privileges::NONE)
+                })?;
             self.position += 1;
             if token.is_word(self.source, "alter") {
                 self.eat("system");
@@ -861,11 +895,17 @@ mod tests {
     fn create_database_with_owner() {
         assert_eq!(
             read("CREATE DATABASE app WITH OWNER = neondb_owner ENCODING 'UTF8'"),
-            Some(StatementKind::CreateDatabase { name: "app".into(), owner: Some(RoleSpec::Name("neondb_owner".into())) })
+            Some(StatementKind::CreateDatabase {
+                name: "app".into(),
+                owner: Some(RoleSpec::Name("neondb_owner".into()))
+            })
         );
         assert_eq!(
             read("create database \"App\" owner bob"),
-            Some(StatementKind::CreateDatabase { name: "App".into(), owner: Some(RoleSpec::Name("bob".into())) })
+            Some(StatementKind::CreateDatabase {
+                name: "App".into(),
+                owner: Some(RoleSpec::Name("bob".into()))
+            })
         );
     }
 

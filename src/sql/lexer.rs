@@ -96,7 +96,8 @@ impl<'a> Lexer<'a> {
         };
         let mut line_start = self.position + newline + 1;
         while line_start < self.bytes.len() {
-            let line_end = memchr(b'\n', &self.bytes[line_start..]).map_or(self.bytes.len(), |n| line_start + n);
+            let line_end =
+                memchr(b'\n', &self.bytes[line_start..]).map_or(self.bytes.len(), |n| line_start + n);
             let line = self.source[line_start..line_end].trim_end_matches('\r');
             if line == "\\." {
                 self.position = line_end;
@@ -207,7 +208,9 @@ impl Iterator for Lexer<'_> {
                 Err(end) => self.token(TokenKind::Unterminated(Unterminated::QuotedIdent), start, end),
             },
             b'e' | b'E' if next == Some(b'\'') => self.string(start, i + 1, true),
-            b'b' | b'B' | b'x' | b'X' | b'n' | b'N' if next == Some(b'\'') => self.string(start, i + 1, false),
+            b'b' | b'B' | b'x' | b'X' | b'n' | b'N' if next == Some(b'\'') => {
+                self.string(start, i + 1, false)
+            }
             b'u' | b'U' if next == Some(b'&') && bytes.get(i + 2) == Some(&b'\'') => {
                 self.string(start, i + 2, false)
             }
@@ -218,7 +221,9 @@ impl Iterator for Lexer<'_> {
                         Some(offset) => {
                             self.token(TokenKind::DollarString, start, tag_end + offset + delimiter.len())
                         }
-                        None => self.token(TokenKind::Unterminated(Unterminated::DollarQuote), start, bytes.len()),
+                        None => {
+                            self.token(TokenKind::Unterminated(Unterminated::DollarQuote), start, bytes.len())
+                        }
                     };
                 }
                 let mut end = i + 1;
@@ -234,7 +239,9 @@ impl Iterator for Lexer<'_> {
             }
             b'0'..=b'9' => {
                 let mut end = i + 1;
-                while end < bytes.len() && (bytes[end].is_ascii_alphanumeric() || bytes[end] == b'.' || bytes[end] == b'_') {
+                while end < bytes.len()
+                    && (bytes[end].is_ascii_alphanumeric() || bytes[end] == b'.' || bytes[end] == b'_')
+                {
                     end += 1;
                 }
                 self.token(TokenKind::Number, start, end)

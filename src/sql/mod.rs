@@ -59,26 +59,74 @@ pub enum StatementKind {
     CreateTable(CreateTable),
     CreateView(CreateView),
     /// `DROP TABLE | VIEW | MATERIALIZED VIEW | FOREIGN TABLE`.
-    DropRelations { names: Vec<ObjectRef>, if_exists: bool },
-    AlterTable { name: ObjectRef, if_exists: bool, actions: Vec<AlterTableAction> },
+    DropRelations {
+        names: Vec<ObjectRef>,
+        if_exists: bool,
+    },
+    AlterTable {
+        name: ObjectRef,
+        if_exists: bool,
+        actions: Vec<AlterTableAction>,
+    },
     CreatePolicy(CreatePolicy),
     AlterPolicy(AlterPolicy),
-    DropPolicy { name: String, table: ObjectRef, if_exists: bool },
-    CreateSchema { name: String, if_not_exists: bool, owner: Option<RoleSpec> },
-    AlterSchema { name: String, rename_to: Option<String>, owner: Option<RoleSpec> },
-    DropSchemas { names: Vec<String>, cascade: bool },
-    CreateRoles { names: Vec<String>, inherit: Option<bool>, in_roles: Vec<String>, members: Vec<String> },
-    DropRoles { names: Vec<String> },
+    DropPolicy {
+        name: String,
+        table: ObjectRef,
+        if_exists: bool,
+    },
+    CreateSchema {
+        name: String,
+        if_not_exists: bool,
+        owner: Option<RoleSpec>,
+    },
+    AlterSchema {
+        name: String,
+        rename_to: Option<String>,
+        owner: Option<RoleSpec>,
+    },
+    DropSchemas {
+        names: Vec<String>,
+        cascade: bool,
+    },
+    CreateRoles {
+        names: Vec<String>,
+        inherit: Option<bool>,
+        in_roles: Vec<String>,
+        members: Vec<String>,
+    },
+    DropRoles {
+        names: Vec<String>,
+    },
     /// `GRANT role TO member` (`grant = true`) or `REVOKE role FROM member`.
-    RoleMembership { grant: bool, roles: Vec<String>, members: Vec<RoleSpec> },
-    CreateDatabase { name: String, owner: Option<RoleSpec> },
-    AlterDatabase { name: String, rename_to: Option<String>, owner: Option<RoleSpec> },
-    DropDatabase { name: String },
+    RoleMembership {
+        grant: bool,
+        roles: Vec<String>,
+        members: Vec<RoleSpec>,
+    },
+    CreateDatabase {
+        name: String,
+        owner: Option<RoleSpec>,
+    },
+    AlterDatabase {
+        name: String,
+        rename_to: Option<String>,
+        owner: Option<RoleSpec>,
+    },
+    DropDatabase {
+        name: String,
+    },
     /// `GRANT` (`grant = true`) or `REVOKE` of object privileges.
     Privileges(PrivilegeChange),
     AlterDefaultPrivileges(DefaultPrivilegeChange),
-    CreateExtension { name: String, schema: Option<String>, if_not_exists: bool },
-    DropExtensions { names: Vec<String> },
+    CreateExtension {
+        name: String,
+        schema: Option<String>,
+        if_not_exists: bool,
+    },
+    DropExtensions {
+        names: Vec<String>,
+    },
     /// `SET search_path`; `None` restores the default.
     SetSearchPath(Option<Vec<String>>),
     /// `SET ROLE`; `None` is `RESET ROLE` / `SET ROLE NONE`.
@@ -122,10 +170,16 @@ pub enum AlterTableAction {
     SetSchema(String),
     OwnerTo(RoleSpec),
     AddColumn(Column),
-    RenameColumn { from: String, to: String },
+    RenameColumn {
+        from: String,
+        to: String,
+    },
     DropColumns(Vec<String>),
     /// `ALTER COLUMN c ADD GENERATED … AS IDENTITY` or `SET DEFAULT nextval(…)`.
-    ColumnUsesSequence { column: String, identity: bool },
+    ColumnUsesSequence {
+        column: String,
+        identity: bool,
+    },
     AttachPartition(ObjectRef),
     DetachPartition(ObjectRef),
 }

@@ -10,12 +10,12 @@ use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::{Parser, ParserError};
 
 use super::classify::{Class, classify};
-use super::fallback::{self, is_serial, search_path_list};
+use super::fallback::{self, is_serial};
 use super::split::split;
 use super::{
-    AlterPolicy, AlterTableAction, CreatePolicy, CreateTable, CreateView, DefaultPrivilegeChange, GrantTarget,
-    LineIndex, Location, ObjectRef, ParsedFile, PrivilegeChange, PrivilegeList, Problem, ProblemKind, RoleSpec,
-    Statement, StatementKind, fold,
+    AlterPolicy, AlterTableAction, CreatePolicy, CreateTable, CreateView, DefaultPrivilegeChange,
+    GrantTarget, LineIndex, Location, ObjectRef, ParsedFile, PrivilegeChange, PrivilegeList, Problem,
+    ProblemKind, RoleSpec, Statement, StatementKind, fold,
 };
 use crate::model::{Column, DefaultObjectType, PolicyCommand, Privileges, TableKind};
 
@@ -43,8 +43,9 @@ pub fn parse_file(source: &str) -> ParsedFile {
             Class::Do => {
                 parsed.problems.push(Problem {
                     kind: ProblemKind::NotAnalyzed,
-                    message: "`DO` block is not analyzed: grants, policies or RLS changes inside it are not seen"
-                        .to_string(),
+                    message:
+                        "`DO` block is not analyzed: grants, policies or RLS changes inside it are not seen"
+                            .to_string(),
                     location,
                 });
                 continue;
@@ -82,8 +83,11 @@ impl ReadError {
     /// The file location of the error: where sqlparser stopped, else the statement.
     fn location(&self, statement: Location) -> Location {
         let Some((line, column)) = self.line else { return statement };
-        let (line, column) =
-            if line <= 1 { (statement.line, statement.column + column - 1) } else { (statement.line + line - 1, column) };
+        let (line, column) = if line <= 1 {
+            (statement.line, statement.column + column - 1)
+        } else {
+            (statement.line + line - 1, column)
+        };
         Location { line, column, ..statement }
     }
 }
@@ -154,9 +158,10 @@ fn map_statement(statement: sp::Statement) -> Option<StatementKind> {
                 names: names.iter().map(object_ref).collect::<Option<_>>()?,
                 if_exists,
             },
-            sp::ObjectType::Schema => {
-                StatementKind::DropSchemas { names: names.iter().map(last_ident).collect::<Option<_>>()?, cascade }
-            }
+            sp::ObjectType::Schema => StatementKind::DropSchemas {
+                names: names.iter().map(last_ident).collect::<Option<_>>()?,
+                cascade,
+            },
             sp::ObjectType::Role | sp::ObjectType::User | sp::ObjectType::Group => {
                 StatementKind::DropRoles { names: names.iter().map(last_ident).collect::<Option<_>>()? }
             }
@@ -204,7 +209,9 @@ fn map_statement(statement: sp::Statement) -> Option<StatementKind> {
         sp::Statement::CreateSchema { schema_name, if_not_exists, .. } => {
             let (name, owner) = match schema_name {
                 sp::SchemaName::Simple(name) => (last_ident(&name)?, None),
-                sp::SchemaName::UnnamedAuthorization(role) => (ident(&role), Some(RoleSpec::Name(ident(&role)))),
+                sp::SchemaName::UnnamedAuthorization(role) => {
+                    (ident(&role), Some(RoleSpec::Name(ident(&role))))
+                }
                 sp::SchemaName::NamedAuthorization(name, role) => {
                     (last_ident(&name)?, Some(role_name(&role)))
                 }
@@ -259,7 +266,9 @@ fn map_statement(statement: sp::Statement) -> Option<StatementKind> {
             let mut schemas = Vec::new();
             for option in &alter.options {
                 match option {
-                    sp::DefaultPrivilegesOption::ForRole(roles) => for_roles.extend(roles.iter().map(role_name)),
+                    sp::DefaultPrivilegesOption::ForRole(roles) => {
+                        for_roles.extend(roles.iter().map(role_name))
+                    }
                     sp::DefaultPrivilegesOption::InSchema(names) => {
                         schemas.extend(names.iter().map(last_ident).collect::<Option<Vec<_>>>()?)
                     }
@@ -302,7 +311,9 @@ fn map_statement(statement: sp::Statement) -> Option<StatementKind> {
             {
                 StatementKind::SetSearchPath(search_path(&values))
             }
-            sp::Set::SetRole { role_name, .. } => StatementKind::SetRole(role_name.as_ref().map(role_name_spec)),
+            sp::Set::SetRole { role_name, .. } => {
+                StatementKind::SetRole(role_name.as_ref().map(role_name_spec))
+            }
             sp::Set::SetSessionAuthorization(param) => {
                 let text = param.to_string();
                 let role = text.rsplit(' ').next().unwrap_or_default();
@@ -441,13 +452,17 @@ fn privilege_list(privileges: &sp::Privileges) -> PrivilegeList {
 fn grant_target(objects: Option<&sp::GrantObjects>) -> GrantTarget {
     let names = |names: &[sp::ObjectName]| names.iter().map(last_ident).collect::<Option<Vec<_>>>();
     match objects {
-        Some(sp::GrantObjects::Tables(tables)) => {
-            tables.iter().map(object_ref).collect::<Option<_>>().map_or(GrantTarget::Other, GrantTarget::Tables)
-        }
+        Some(sp::GrantObjects::Tables(tables)) => tables
+            .iter()
+            .map(object_ref)
+            .collect::<Option<_>>()
+            .map_or(GrantTarget::Other, GrantTarget::Tables),
         Some(sp::GrantObjects::AllTablesInSchema { schemas }) => {
             names(schemas).map_or(GrantTarget::Other, GrantTarget::AllTablesInSchemas)
         }
-        Some(sp::GrantObjects::Schemas(schemas)) => names(schemas).map_or(GrantTarget::Other, GrantTarget::Schemas),
+        Some(sp::GrantObjects::Schemas(schemas)) => {
+            names(schemas).map_or(GrantTarget::Other, GrantTarget::Schemas)
+        }
         Some(sp::GrantObjects::Databases(databases)) => {
             names(databases).map_or(GrantTarget::Other, GrantTarget::Databases)
         }
@@ -484,7 +499,9 @@ fn alter_table_action(operation: sp::AlterTableOperation) -> Option<AlterTableAc
             AlterTableAction::RenameTo(last_ident(&name)?)
         }
         sp::AlterTableOperation::OwnerTo { new_owner } => AlterTableAction::OwnerTo(owner(&new_owner)),
-        sp::AlterTableOperation::AddColumn { column_def, .. } => AlterTableAction::AddColumn(column(&column_def)),
+        sp::AlterTableOperation::AddColumn { column_def, .. } => {
+            AlterTableAction::AddColumn(column(&column_def))
+        }
         sp::AlterTableOperation::RenameColumn { old_column_name, new_column_name } => {
             AlterTableAction::RenameColumn { from: ident(&old_column_name), to: ident(&new_column_name) }
         }
@@ -529,12 +546,17 @@ fn search_path(values: &[sp::Expr]) -> Option<Vec<String>> {
     let mut schemas = Vec::new();
     for value in values {
         match value {
-            sp::Expr::Identifier(id) if id.quote_style.is_none() && id.value.eq_ignore_ascii_case("default") => {
+            sp::Expr::Identifier(id)
+                if id.quote_style.is_none() && id.value.eq_ignore_ascii_case("default") =>
+            {
                 return None;
             }
             sp::Expr::Identifier(id) => schemas.push(ident(id)),
+            // `SET search_path = 'a, b'` names one schema called `a, b`, as PostgreSQL
+            // reads it; only `set_config` splits its string.
             sp::Expr::Value(value) => match &value.value {
-                sp::Value::SingleQuotedString(text) => schemas.extend(search_path_list(text)),
+                sp::Value::SingleQuotedString(text) if text.is_empty() => {}
+                sp::Value::SingleQuotedString(text) => schemas.push(text.clone()),
                 other => schemas.push(other.to_string()),
             },
             other => schemas.push(fold_or_unquote(&other.to_string())),
@@ -572,7 +594,9 @@ mod tests {
 
     #[test]
     fn parse_error_points_into_the_statement() {
-        let parsed = parse_file("select 1;\n\nCREATE POLICY p\n  ON todos\n  FOR EVERYTHING USING (true);\ncreate table u ();");
+        let parsed = parse_file(
+            "select 1;\n\nCREATE POLICY p\n  ON todos\n  FOR EVERYTHING USING (true);\ncreate table u ();",
+        );
         assert_eq!(parsed.problems.len(), 1, "{:?}", parsed.problems);
         let problem = &parsed.problems[0];
         assert_eq!(problem.kind, ProblemKind::ParseError);
@@ -622,10 +646,13 @@ mod tests {
     #[test]
     fn search_path_forms() {
         assert_eq!(
-            kinds("SET search_path TO app, \"Ext\"; set search_path = ''; SET search_path TO DEFAULT; RESET search_path;"),
+            kinds(
+                "SET search_path TO app, \"Ext\"; set search_path = ''; set search_path = 'a, b'; SET search_path TO DEFAULT; RESET search_path;"
+            ),
             vec![
                 StatementKind::SetSearchPath(Some(vec!["app".into(), "Ext".into()])),
                 StatementKind::SetSearchPath(Some(vec![])),
+                StatementKind::SetSearchPath(Some(vec!["a, b".into()])),
                 StatementKind::SetSearchPath(None),
                 StatementKind::SetSearchPath(None),
             ]

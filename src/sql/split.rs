@@ -54,7 +54,8 @@ pub fn split(source: &str) -> Vec<Piece> {
                 comments_start = None;
             }
             _ => {
-                let statement = current.get_or_insert_with(|| Statement::new(token.start, comments_start.take()));
+                let statement =
+                    current.get_or_insert_with(|| Statement::new(token.start, comments_start.take()));
                 statement.push(token, source);
             }
         }
@@ -186,7 +187,10 @@ mod tests {
     #[test]
     fn semicolons_inside_strings_comments_and_parentheses_do_not_split() {
         let source = "select ';' /* ; */, $$;$$, E'\\';';\n-- ; here\ncreate table t (a int default (1;2));";
-        assert_eq!(texts(source), vec!["select ';' /* ; */, $$;$$, E'\\';'", "create table t (a int default (1;2))"]);
+        assert_eq!(
+            texts(source),
+            vec!["select ';' /* ; */, $$;$$, E'\\';'", "create table t (a int default (1;2))"]
+        );
     }
 
     #[test]
@@ -199,7 +203,10 @@ mod tests {
     fn leading_comments_are_kept_with_their_statement() {
         let source = "select 1;\n-- neonlint-ignore NL001\n/* why */\ncreate table t ();";
         let pieces = split(source);
-        assert_eq!(&source[pieces[1].comments_start..pieces[1].start], "-- neonlint-ignore NL001\n/* why */\n");
+        assert_eq!(
+            &source[pieces[1].comments_start..pieces[1].start],
+            "-- neonlint-ignore NL001\n/* why */\n"
+        );
         assert_eq!(pieces[0].comments_start, pieces[0].start);
     }
 

@@ -1,0 +1,635 @@
+//! Applies parsed statements to a `Catalog` in migration order, with PostgreSQL's
+//! semantics: name resolution through `search_path`, ownership by the current role,
+//! default privileges applied at creation, `GRANT … ON ALL TABLES` touching only the
+//! tables that exist then, policies and grants following renames.
+//!
+//! Replay knows nothing of rules. Statements that would fail on a real server (altering
+//! a table that does not exist, creating one that does) change nothing, as the failed
+//! statement would not.
+
+use crate::model::{
+    Acl, Catalog, Database, DefaultAcl, DefaultAclKey, DefaultObjectType, Extension, FileId, Grantee, Policy,
+    Privileges, Role, RoleName, Schema, Span, Table, TableId, TableKind,
+};
+use crate::sql::{
+    AlterPolicy, AlterTableAction, CreatePolicy, CreateTable, CreateView, DefaultPrivilegeChange,
+    GrantTarget, ObjectRef, PrivilegeChange, PrivilegeList, RoleSpec, Statement, StatementKind,
+};
+
+/// What replay needs to know that the files do not say.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// The role that runs the migrations, when known.
+    pub migration_role: Option<String>,
+    /// The Data API was enabled with "Grant public schema access" before the first
+    /// migration: `authenticated` has USAGE on `public` and default privileges on the
+    /// tables the migration role creates there.
+    pub assume_data_api_grants: bool,
+    pub api_roles: Vec<String>,
+}
+
+pub struct Replay {
+    catalog: Catalog,
+    session_role: RoleName,
+    migration_role_configured: bool,
+    search_path: Option<Vec<String>>,
+    current_role: RoleName,
+    last_table_creator: Option<RoleName>,
+    file: FileId,
+}
+
+impl Replay {
+    pub fn new(options: &Options) -> Self {
+        let mut replay = Replay {
+            catalog: Catalog::new(),
+            session_role: options.migration_role.clone(),
+            migration_role_configured: options.migration_role.is_some(),
+            search_path: None,
+            current_role: options.migration_role.clone(),
+            last_table_creator: None,
+            file: FileId(0),
+        };
+        if options.assume_data_api_grants {
+            replay.assume_data_api_grants(&options.api_roles);
+        }
+        replay
+    }
+
+    /// What the Console's "Grant public schema access" does when the Data API is enabled.
+    fn assume_data_api_grants(&mut self, api_roles: &[String]) {
+        let key = DefaultAclKey {
+            role: self.session_role.clone(),
+            schema: Some("public".to_string()),
+            object_type: DefaultObjectType::Tables,
+        };
+        let entry = self.catalog.default_acls.entry(key).or_default();
+        for role in api_roles {
+            entry.acl.grant(Grantee::Role(role.clone()), Privileges::DML);
+        }
+        if let Some(public) = self.catalog.schemas.get_mut("public") {
+            for role in api_roles {
+                public.acl.grant(Grantee::Role(role.clone()), Privileges::USAGE);
+            }
+        }
+    }
+
+    /// Applies one file's statements. Each file starts a new session: default
+    /// `search_path`, the migration role.
+    pub fn file(&mut self, file: FileId, statements: &[Statement]) {
+        self.file = file;
+        self.search_path = None;
+        self.current_role = self.session_role.clone();
+        for statement in statements {
+            self.statement(statement);
+        }
+    }
+
+    pub fn finish(mut self) -> Catalog {
+        self.catalog.migration_role = if self.migration_role_configured {
+            self.session_role
+        } else {
+            self.last_table_creator.unwrap_or(self.session_role)
+        };
+        self.catalog
+    }
+
+    fn span(&self, statement: &Statement) -> Span {
+        let location = statement.location;
+        Span {
+            file: self.file,
+            line: location.line,
+            column: location.column,
+            start: location.start,
+            end: location.end,
+        }
+    }
+
+    fn statement(&mut self, statement: &Statement) {
+        let span = self.span(statement);
+        match &statement.kind {
+            StatementKind::CreateTable(create) => self.create_table(create, span),
+            StatementKind::CreateView(view) => self.create_view(view, span),
+            StatementKind::DropRelations { names, .. } => {
+                for name in names {
+                    if let Some(id) = self.resolve_table(name) {
+                        self.catalog.remove_table(id);
+                    }
+                }
+            }
+            StatementKind::AlterTable { name, actions, .. } => {
+                if let Some(id) = self.resolve_table(name) {
+                    for action in actions {
+                        self.alter_table(id, action, span);
+                    }
+                }
+            }
+            StatementKind::CreatePolicy(policy) => self.create_policy(policy, span),
+            StatementKind::AlterPolicy(policy) => self.alter_policy(policy),
+            StatementKind::DropPolicy { name, table, .. } => {
+                if let Some(table) = self.resolve_table(table).and_then(|id| self.catalog.table_mut(id)) {
+                    table.policies.retain(|policy| policy.name != *name);
+                }
+            }
+            StatementKind::CreateSchema { name, owner, .. } => {
+                if !self.catalog.schemas.contains_key(name) {
+                    let owner = owner.as_ref().map_or(self.current_role.clone(), |owner| self.role(owner));
+                    let schema =
+                        Schema { name: name.clone(), owner, acl: Acl::default(), origin: Some(span) };
+                    self.catalog.schemas.insert(name.clone(), schema);
+                }
+            }
+            StatementKind::AlterSchema { name, rename_to, owner } => {
+                self.alter_schema(name, rename_to, owner)
+            }
+            StatementKind::DropSchemas { names, .. } => {
+                for name in names {
+                    self.drop_schema(name);
+                }
+            }
+            StatementKind::CreateRoles { names, inherit, in_roles, members } => {
+                for name in names {
+                    let role =
+                        Role { name: name.clone(), inherit: inherit.unwrap_or(true), origin: Some(span) };
+                    self.catalog.roles.insert(name.clone(), role);
+                    for group in in_roles {
+                        self.catalog.memberships.insert((name.clone(), group.clone()));
+                    }
+                    for member in members {
+                        self.catalog.memberships.insert((member.clone(), name.clone()));
+                    }
+                }
+            }
+            StatementKind::DropRoles { names } => {
+                for name in names {
+                    self.catalog.roles.remove(name);
+                    self.catalog.memberships.retain(|(member, group)| member != name && group != name);
+                }
+            }
+            StatementKind::RoleMembership { grant, roles, members } => {
+                let members: Vec<String> = members.iter().filter_map(|member| self.role(member)).collect();
+                for member in members {
+                    for role in roles {
+                        let edge = (member.clone(), role.clone());
+                        if *grant {
+                            self.catalog.memberships.insert(edge);
+                        } else {
+                            self.catalog.memberships.remove(&edge);
+                        }
+                    }
+                }
+            }
+            StatementKind::CreateDatabase { name, owner } => {
+                if !self.catalog.databases.contains_key(name) {
+                    let owner = owner.as_ref().map_or(self.current_role.clone(), |owner| self.role(owner));
+                    // A new database lets PUBLIC connect and create temporary tables.
+                    let mut acl = Acl::default();
+                    acl.grant(Grantee::Public, Privileges::CONNECT | Privileges::TEMPORARY);
+                    let database = Database { name: name.clone(), owner, acl, origin: Some(span) };
+                    self.catalog.databases.insert(name.clone(), database);
+                }
+            }
+            StatementKind::AlterDatabase { name, rename_to, owner } => {
+                if let Some(new_owner) = owner {
+                    let new_owner = self.role(new_owner);
+                    if let Some(database) = self.catalog.databases.get_mut(name) {
+                        database.owner = new_owner;
+                    }
+                }
+                if let Some(new_name) = rename_to
+                    && let Some(mut database) = self.catalog.databases.remove(name)
+                {
+                    database.name = new_name.clone();
+                    self.catalog.databases.insert(new_name.clone(), database);
+                }
+            }
+            StatementKind::DropDatabase { name } => {
+                self.catalog.databases.remove(name);
+            }
+            StatementKind::Privileges(change) => self.privileges(change),
+            StatementKind::AlterDefaultPrivileges(change) => self.default_privileges(change, span),
+            StatementKind::CreateExtension { name, schema, .. } => {
+                let schema = schema.clone().or_else(|| self.creation_schema());
+                let extension = Extension { name: name.clone(), schema, origin: Some(span) };
+                self.catalog.extensions.entry(name.clone()).or_insert(extension);
+            }
+            StatementKind::DropExtensions { names } => {
+                for name in names {
+                    self.catalog.extensions.remove(name);
+                }
+            }
+            StatementKind::SetSearchPath(path) => self.search_path = path.clone(),
+            StatementKind::SetRole(role) => {
+                self.current_role = match role {
+                    Some(RoleSpec::Name(name)) if name == "none" => self.session_role.clone(),
+                    Some(role) => self.role(role),
+                    None => self.session_role.clone(),
+                }
+            }
+            StatementKind::ResetAll => {
+                self.search_path = None;
+                self.current_role = self.session_role.clone();
+            }
+            StatementKind::Do | StatementKind::Other => {}
+        }
+    }
+
+    /// The role a `RoleSpec` names now. `None` is the unnamed migration role.
+    fn role(&self, role: &RoleSpec) -> RoleName {
+        match role {
+            RoleSpec::Name(name) => Some(name.clone()),
+            RoleSpec::CurrentUser => self.current_role.clone(),
+            RoleSpec::SessionUser => self.session_role.clone(),
+            // No object can be owned by PUBLIC; callers that accept PUBLIC use `grantee`.
+            RoleSpec::Public => None,
+        }
+    }
+
+    fn grantee(&self, role: &RoleSpec) -> Option<Grantee> {
+        match role {
+            RoleSpec::Public => Some(Grantee::Public),
+            other => self.role(other).map(Grantee::Role),
+        }
+    }
+
+    /// The schemas of the search path, with `$user` replaced by the current role.
+    fn path(&self) -> Vec<String> {
+        match &self.search_path {
+            Some(path) => path
+                .iter()
+                .filter_map(
+                    |schema| if schema == "$user" { self.current_role.clone() } else { Some(schema.clone()) },
+                )
+                .collect(),
+            None => self.current_role.iter().cloned().chain(["public".to_string()]).collect(),
+        }
+    }
+
+    /// Where an unqualified `CREATE` puts its object: the first schema of the path that
+    /// exists.
+    fn creation_schema(&self) -> Option<String> {
+        self.path().into_iter().find(|schema| self.catalog.schemas.contains_key(schema))
+    }
+
+    fn resolve_table(&self, name: &ObjectRef) -> Option<TableId> {
+        match &name.schema {
+            Some(schema) => self.catalog.table_id(schema, &name.name),
+            None => self.path().iter().find_map(|schema| self.catalog.table_id(schema, &name.name)),
+        }
+    }
+
+    /// The schema for a new object named `name`; unknown qualified schemas are taken to
+    /// exist (they may come from outside the migrations, like `auth`).
+    fn target_schema(&mut self, name: &ObjectRef) -> Option<String> {
+        match &name.schema {
+            Some(schema) => {
+                self.catalog.schemas.entry(schema.clone()).or_insert_with(|| Schema {
+                    name: schema.clone(),
+                    owner: None,
+                    acl: Acl::default(),
+                    origin: None,
+                });
+                Some(schema.clone())
+            }
+            None => self.creation_schema(),
+        }
+    }
+
+    /// A new relation with its owner and the default privileges that apply to it.
+    fn new_relation(&mut self, schema: String, name: &str, kind: TableKind, span: Span) -> Table {
+        let owner = self.current_role.clone();
+        let mut acl = Acl::default();
+        for entry in self.catalog.default_acls_for(&owner, &schema, DefaultObjectType::Tables) {
+            for (grantee, privileges) in entry.acl.iter() {
+                acl.grant(grantee.clone(), privileges);
+            }
+        }
+        Table {
+            id: TableId(0),
+            schema,
+            name: name.to_string(),
+            kind,
+            owner,
+            rls_enabled: false,
+            rls_forced: false,
+            partition_of: None,
+            columns: Vec::new(),
+            policies: Vec::new(),
+            acl,
+            column_acl: Acl::default(),
+            origin: Some(span),
+            rls_origin: None,
+        }
+    }
+
+    fn create_table(&mut self, create: &CreateTable, span: Span) {
+        if create.temporary {
+            return;
+        }
+        let Some(schema) = self.target_schema(&create.name) else { return };
+        if self.catalog.table_id(&schema, &create.name.name).is_some() {
+            return;
+        }
+        let partition_of = match &create.partition_of {
+            Some(parent) => match self.resolve_table(parent) {
+                Some(parent) => Some(parent),
+                // The parent does not exist: the statement fails.
+                None => return,
+            },
+            None => None,
+        };
+        let mut table = self.new_relation(schema, &create.name.name, create.kind, span);
+        table.partition_of = partition_of;
+        table.columns = create.columns.clone();
+        self.catalog.add_table(table);
+        self.last_table_creator = Some(self.current_role.clone());
+    }
+
+    fn create_view(&mut self, view: &CreateView, span: Span) {
+        let Some(schema) = self.target_schema(&view.name) else { return };
+        if self.catalog.table_id(&schema, &view.name.name).is_some() {
+            // `CREATE OR REPLACE VIEW` keeps the view's owner and privileges.
+            return;
+        }
+        let kind = if view.materialized { TableKind::MaterializedView } else { TableKind::View };
+        let table = self.new_relation(schema, &view.name.name, kind, span);
+        self.catalog.add_table(table);
+    }
+
+    fn alter_table(&mut self, id: TableId, action: &AlterTableAction, span: Span) {
+        match action {
+            AlterTableAction::RenameTo(new_name) => {
+                let Some(schema) = self.catalog.table(id).map(|t| t.schema.clone()) else { return };
+                if self.catalog.table_id(&schema, new_name).is_none() {
+                    self.catalog.move_table(id, &schema, new_name);
+                }
+            }
+            AlterTableAction::SetSchema(schema) => {
+                let Some(name) = self.catalog.table(id).map(|t| t.name.clone()) else { return };
+                if self.catalog.table_id(schema, &name).is_none() {
+                    self.target_schema(&ObjectRef { schema: Some(schema.clone()), name: name.clone() });
+                    self.catalog.move_table(id, schema, &name);
+                }
+            }
+            AlterTableAction::AttachPartition(child) => {
+                if let Some(child) = self.resolve_table(child).and_then(|child| self.catalog.table_mut(child))
+                {
+                    child.partition_of = Some(id);
+                }
+            }
+            AlterTableAction::DetachPartition(child) => {
+                if let Some(child) = self.resolve_table(child).and_then(|child| self.catalog.table_mut(child))
+                {
+                    child.partition_of = None;
+                }
+            }
+            AlterTableAction::OwnerTo(owner) => {
+                let owner = self.role(owner);
+                if let Some(table) = self.catalog.table_mut(id) {
+                    table.owner = owner;
+                }
+            }
+            _ => {
+                if let Some(table) = self.catalog.table_mut(id) {
+                    alter_table_in_place(table, action, span);
+                }
+            }
+        }
+    }
+
+    fn create_policy(&mut self, create: &CreatePolicy, span: Span) {
+        let roles = self.policy_roles(&create.roles);
+        let Some(table) = self.resolve_table(&create.table).and_then(|id| self.catalog.table_mut(id)) else {
+            return;
+        };
+        if table.policies.iter().any(|policy| policy.name == create.name) {
+            return;
+        }
+        table.policies.push(Policy {
+            name: create.name.clone(),
+            command: create.command,
+            permissive: create.permissive,
+            roles,
+            using: create.using.clone(),
+            with_check: create.with_check.clone(),
+            origin: Some(span),
+        });
+    }
+
+    /// A policy's `TO` list; none given means `PUBLIC`.
+    fn policy_roles(&self, roles: &[RoleSpec]) -> Vec<Grantee> {
+        if roles.is_empty() {
+            return vec![Grantee::Public];
+        }
+        roles.iter().filter_map(|role| self.grantee(role)).collect()
+    }
+
+    fn alter_policy(&mut self, alter: &AlterPolicy) {
+        let roles = alter.roles.as_ref().map(|roles| self.policy_roles(roles));
+        let Some(table) = self.resolve_table(&alter.table).and_then(|id| self.catalog.table_mut(id)) else {
+            return;
+        };
+        let Some(position) = table.policies.iter().position(|policy| policy.name == alter.name) else {
+            return;
+        };
+        if let Some(new_name) = &alter.rename_to {
+            if table.policies.iter().any(|policy| policy.name == *new_name) {
+                return;
+            }
+            table.policies[position].name = new_name.clone();
+        }
+        let policy = &mut table.policies[position];
+        if let Some(roles) = roles {
+            policy.roles = roles;
+        }
+        if let Some(using) = &alter.using {
+            policy.using = Some(using.clone());
+        }
+        if let Some(with_check) = &alter.with_check {
+            policy.with_check = Some(with_check.clone());
+        }
+    }
+
+    fn alter_schema(&mut self, name: &str, rename_to: &Option<String>, owner: &Option<RoleSpec>) {
+        if let Some(owner) = owner {
+            let owner = self.role(owner);
+            if let Some(schema) = self.catalog.schemas.get_mut(name) {
+                schema.owner = owner;
+            }
+        }
+        let Some(new_name) = rename_to else { return };
+        if self.catalog.schemas.contains_key(new_name) {
+            return;
+        }
+        let Some(mut schema) = self.catalog.schemas.remove(name) else { return };
+        schema.name = new_name.clone();
+        self.catalog.schemas.insert(new_name.clone(), schema);
+        let moved: Vec<(TableId, String)> =
+            self.catalog.tables().filter(|t| t.schema == name).map(|t| (t.id, t.name.clone())).collect();
+        for (id, table_name) in moved {
+            self.catalog.move_table(id, new_name, &table_name);
+        }
+        // Default privileges are stored by schema OID, so they follow the rename.
+        let keys: Vec<DefaultAclKey> = self
+            .catalog
+            .default_acls
+            .keys()
+            .filter(|key| key.schema.as_deref() == Some(name))
+            .cloned()
+            .collect();
+        for key in keys {
+            if let Some(entry) = self.catalog.default_acls.remove(&key) {
+                let renamed = DefaultAclKey { schema: Some(new_name.clone()), ..key };
+                self.catalog.default_acls.insert(renamed, entry);
+            }
+        }
+    }
+
+    fn drop_schema(&mut self, name: &str) {
+        let tables: Vec<TableId> = self.catalog.tables().filter(|t| t.schema == name).map(|t| t.id).collect();
+        for id in tables {
+            self.catalog.remove_table(id);
+        }
+        self.catalog.schemas.remove(name);
+        self.catalog.default_acls.retain(|key, _| key.schema.as_deref() != Some(name));
+    }
+
+    fn privileges(&mut self, change: &PrivilegeChange) {
+        let grantees: Vec<Grantee> = change.grantees.iter().filter_map(|role| self.grantee(role)).collect();
+        match &change.target {
+            GrantTarget::Tables(names) => {
+                let ids: Vec<TableId> = names.iter().filter_map(|name| self.resolve_table(name)).collect();
+                self.table_privileges(&ids, change, &grantees);
+            }
+            GrantTarget::AllTablesInSchemas(schemas) => {
+                // Only the tables that exist now; later tables need default privileges.
+                let ids: Vec<TableId> =
+                    self.catalog.tables().filter(|t| schemas.contains(&t.schema)).map(|t| t.id).collect();
+                self.table_privileges(&ids, change, &grantees);
+            }
+            GrantTarget::Schemas(names) => {
+                let privileges = object_privileges(change.privileges, Privileges::ALL_SCHEMA);
+                for name in names {
+                    if let Some(schema) = self.catalog.schemas.get_mut(name) {
+                        apply(&mut schema.acl, change.grant, &grantees, privileges);
+                    }
+                }
+            }
+            GrantTarget::Databases(names) => {
+                let privileges = object_privileges(change.privileges, Privileges::ALL_DATABASE);
+                for name in names {
+                    if let Some(database) = self.catalog.databases.get_mut(name) {
+                        apply(&mut database.acl, change.grant, &grantees, privileges);
+                    }
+                }
+            }
+            GrantTarget::Other => {}
+        }
+    }
+
+    fn table_privileges(&mut self, ids: &[TableId], change: &PrivilegeChange, grantees: &[Grantee]) {
+        let table_level = object_privileges(change.privileges, Privileges::ALL_TABLE);
+        let column_level = change.privileges.column_level;
+        for id in ids {
+            let Some(table) = self.catalog.table_mut(*id) else { continue };
+            apply(&mut table.acl, change.grant, grantees, table_level);
+            // Revoking a table privilege also revokes it from every column.
+            if !change.grant {
+                apply(&mut table.column_acl, false, grantees, table_level);
+            }
+            apply(&mut table.column_acl, change.grant, grantees, column_level);
+        }
+    }
+
+    fn default_privileges(&mut self, change: &DefaultPrivilegeChange, span: Span) {
+        let roles: Vec<RoleName> = if change.for_roles.is_empty() {
+            vec![self.current_role.clone()]
+        } else {
+            change.for_roles.iter().map(|role| self.role(role)).collect()
+        };
+        let schemas: Vec<Option<String>> = if change.schemas.is_empty() {
+            vec![None]
+        } else {
+            change.schemas.iter().cloned().map(Some).collect()
+        };
+        let all = match change.object_type {
+            DefaultObjectType::Tables => Privileges::ALL_TABLE,
+            DefaultObjectType::Sequences => Privileges::USAGE | Privileges::SELECT | Privileges::UPDATE,
+            DefaultObjectType::Functions => Privileges::EXECUTE,
+            DefaultObjectType::Types => Privileges::USAGE,
+            DefaultObjectType::Schemas => Privileges::ALL_SCHEMA,
+        };
+        let privileges = object_privileges(change.privileges, all);
+        let grantees: Vec<Grantee> = change.grantees.iter().filter_map(|role| self.grantee(role)).collect();
+        for role in &roles {
+            for schema in &schemas {
+                let key = DefaultAclKey {
+                    role: role.clone(),
+                    schema: schema.clone(),
+                    object_type: change.object_type,
+                };
+                let entry = self.catalog.default_acls.entry(key).or_insert_with(DefaultAcl::default);
+                apply(&mut entry.acl, change.grant, &grantees, privileges);
+                entry.origin = Some(span);
+            }
+        }
+    }
+}
+
+/// RLS switches and column changes, which touch only the table itself.
+fn alter_table_in_place(table: &mut Table, action: &AlterTableAction, span: Span) {
+    match action {
+        AlterTableAction::EnableRls => {
+            table.rls_enabled = true;
+            table.rls_origin = Some(span);
+        }
+        AlterTableAction::DisableRls => {
+            table.rls_enabled = false;
+            table.rls_origin = Some(span);
+        }
+        AlterTableAction::ForceRls => table.rls_forced = true,
+        AlterTableAction::NoForceRls => table.rls_forced = false,
+        AlterTableAction::AddColumn(column) => {
+            if table.column(&column.name).is_none() {
+                table.columns.push(column.clone());
+            }
+        }
+        AlterTableAction::RenameColumn { from, to } => {
+            if let Some(column) = table.columns.iter_mut().find(|column| column.name == *from) {
+                column.name = to.clone();
+            }
+        }
+        AlterTableAction::DropColumns(names) => table.columns.retain(|column| !names.contains(&column.name)),
+        AlterTableAction::ColumnUsesSequence { column, identity } => {
+            if let Some(column) = table.columns.iter_mut().find(|c| c.name == *column) {
+                column.identity |= *identity;
+                column.uses_sequence |= !*identity;
+            }
+        }
+        AlterTableAction::RenameTo(_)
+        | AlterTableAction::SetSchema(_)
+        | AlterTableAction::OwnerTo(_)
+        | AlterTableAction::AttachPartition(_)
+        | AlterTableAction::DetachPartition(_) => {}
+    }
+}
+
+/// The object-level privileges a list names; `ALL` is everything the object type has.
+fn object_privileges(list: PrivilegeList, all: Privileges) -> Privileges {
+    if list.all { all } else { list.object_level & all }
+}
+
+fn apply(acl: &mut Acl, grant: bool, grantees: &[Grantee], privileges: Privileges) {
+    if privileges.is_empty() {
+        return;
+    }
+    for grantee in grantees {
+        if grant {
+            acl.grant(grantee.clone(), privileges);
+        } else {
+            acl.revoke(grantee, privileges);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
