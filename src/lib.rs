@@ -2,8 +2,16 @@
 //! API, in migration files and in live databases, and writes the SQL that fixes it.
 //!
 //! The pipeline (see ARCHITECTURE.md): `source` → `sql` → `replay` → `model::Catalog` →
-//! `rules` → `report` / `fix`. The binary in `main.rs` only calls `cli::run`.
+//! `rules` → `report` / `fix`. `check` runs it for migration files; the binary in
+//! `main.rs` only calls `cli::run`.
 
+pub mod check;
+pub mod cli;
+pub mod config;
+pub mod fix;
 pub mod model;
 pub mod replay;
+pub mod report;
+pub mod rules;
+pub mod source;
 pub mod sql;

@@ -83,6 +83,40 @@ const RELEVANT_OBJECTS: &[&str] = &[
     "foreign",
 ];
 
+/// Objects of `CREATE`/`ALTER`/`DROP` that cannot change what the rules read. Anything
+/// not listed here or above is unknown, so a typo (`CREATE TABEL`) is a parse error.
+const IRRELEVANT_OBJECTS: &[&str] = &[
+    "access",
+    "aggregate",
+    "cast",
+    "collation",
+    "constraint",
+    "conversion",
+    "domain",
+    "event",
+    "function",
+    "index",
+    "language",
+    "large",
+    "operator",
+    "owned",
+    "procedure",
+    "publication",
+    "routine",
+    "rule",
+    "sequence",
+    "server",
+    "statistics",
+    "subscription",
+    "system",
+    "tablespace",
+    "text",
+    "transform",
+    "trigger",
+    "type",
+    "unique",
+];
+
 /// `CREATE` modifiers that come before the object keyword.
 const CREATE_MODIFIERS: &[&str] = &[
     "or",
@@ -150,7 +184,8 @@ pub fn classify(statement: &str) -> Class {
                 // `CREATE DEFAULT CONVERSION`.
                 "default" if after.as_deref() != Some("privileges") => Class::Irrelevant,
                 _ if RELEVANT_OBJECTS.contains(&object.as_str()) => Class::Relevant,
-                _ => Class::Irrelevant,
+                _ if IRRELEVANT_OBJECTS.contains(&object.as_str()) => Class::Irrelevant,
+                _ => Class::Unknown,
             }
         }
         _ if IRRELEVANT_FIRST_WORDS.contains(&first.as_str()) => Class::Irrelevant,
@@ -216,5 +251,7 @@ mod tests {
         assert_eq!(classify("DO $$ BEGIN END $$"), Class::Do);
         assert_eq!(classify("SELECT pg_catalog.set_config('search_path', '', false)"), Class::SearchPathCall);
         assert_eq!(classify("CRATE TABLE t (a int)"), Class::Unknown);
+        assert_eq!(classify("CREATE TABEL t (a int)"), Class::Unknown);
+        assert_eq!(classify("ALTER TABEL t ENABLE ROW LEVEL SECURITY"), Class::Unknown);
     }
 }

@@ -1,0 +1,230 @@
+//! The static pipeline for `neonlint check`: read the files of each migration set in
+//! parallel, split and parse them, replay them in order into one `Catalog` per set, run
+//! the rules, and turn parse problems into findings.
+//!
+//! It prints nothing and exits nothing: the caller renders a `Run`.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rayon::prelude::*;
+
+use crate::config::Config;
+use crate::model::{Catalog, FileId, Span};
+use crate::replay::{Options, Replay};
+use crate::rules::{self, Finding, Object, Settings};
+use crate::source::{self, Layout, Selection};
+use crate::sql::{self, ParsedFile, ProblemKind, Statement};
+
+/// One migration file as read.
+pub struct File {
+    pub id: FileId,
+    pub path: PathBuf,
+    pub display: String,
+    /// The text the report shows snippets from (empty when the file could not be read).
+    pub text: Arc<str>,
+}
+
+/// A note for the user that is not a finding: skipped files, unanalyzed `DO` blocks.
+#[derive(Clone, Debug)]
+pub struct Notice {
+    pub path: Option<String>,
+    pub line: Option<u32>,
+    pub message: String,
+}
+
+/// Everything one `check` produced.
+#[derive(Default)]
+pub struct Run {
+    pub files: Vec<File>,
+    pub findings: Vec<Finding>,
+    pub notices: Vec<Notice>,
+    pub statement_count: usize,
+    /// The replayed catalog of each migration set, in argument order.
+    pub catalogs: Vec<Catalog>,
+}
+
+impl Run {
+    pub fn file(&self, id: FileId) -> Option<&File> {
+        self.files.get(id.0 as usize)
+    }
+}
+
+/// A file read and parsed, before replay.
+struct Loaded {
+    text: Arc<str>,
+    parsed: ParsedFile,
+    /// Why the file could not be used, with the line it concerns.
+    unreadable: Option<(String, u32)>,
+}
+
+/// Checks every selection with `config`. Extra SQL (`extra`) is replayed after the last
+/// migration of each set, as if it were one more file; tests use it to replay a fix.
+pub fn run(selections: &[Selection], config: &Config, extra: Option<&str>) -> Run {
+    let mut run = Run::default();
+    let settings = config.settings();
+    for selection in selections {
+        check_set(&mut run, selection, config, &settings, extra);
+    }
+    for finding in &mut run.findings {
+        finding.severity = config.severity(finding.rule).unwrap_or(finding.severity);
+    }
+    run.findings.retain(|finding| config.severity(finding.rule).is_some());
+    sort_findings(&mut run.findings);
+    run
+}
+
+fn check_set(
+    run: &mut Run,
+    selection: &Selection,
+    config: &Config,
+    settings: &Settings,
+    extra: Option<&str>,
+) {
+    let set = &selection.set;
+    let layout = set.layout;
+    run.notices.extend(set.notices.iter().map(|notice| Notice {
+        path: notice.path.clone(),
+        line: None,
+        message: notice.message.clone(),
+    }));
+    let loaded: Vec<Loaded> = set.files.par_iter().map(|file| load(&file.path, layout)).collect();
+
+    let options = Options {
+        migration_role: config.migration_role.clone(),
+        assume_data_api_grants: config.assume_data_api_grants,
+        api_roles: config.api_roles.clone(),
+    };
+    let mut replay = Replay::new(&options);
+    let first_id = run.files.len();
+    let mut findings = Vec::new();
+    for (file, loaded) in set.files.iter().zip(loaded) {
+        let id = FileId(run.files.len() as u32);
+        replay.file(id, &loaded.parsed.statements);
+        run.statement_count += loaded.parsed.statement_count;
+        findings.extend(problem_findings(&file.display, id, &loaded, &mut run.notices));
+        run.files.push(File {
+            id,
+            path: file.path.clone(),
+            display: file.display.clone(),
+            text: loaded.text,
+        });
+    }
+    if let Some(extra) = extra {
+        let parsed = sql::parse_file(extra);
+        replay.file(FileId(u32::MAX), &parsed.statements);
+    }
+    let catalog = replay.finish();
+    findings.extend(rules::check(&catalog, settings));
+
+    if let Some(only) = &selection.only {
+        let chosen: Vec<FileId> = run.files[first_id..]
+            .iter()
+            .filter(|file| only.iter().any(|path| same_file(path, &file.path)))
+            .map(|file| file.id)
+            .collect();
+        findings.retain(|finding| finding.location.is_some_and(|span| chosen.contains(&span.file)));
+    }
+    run.findings.extend(findings);
+    run.catalogs.push(catalog);
+}
+
+/// Reads one file: binary, non-UTF-8 and unreadable files become a problem, not an error.
+fn load(path: &Path, layout: Layout) -> Loaded {
+    let unreadable = |message: String, line: u32| Loaded {
+        text: Arc::from(""),
+        parsed: ParsedFile::default(),
+        unreadable: Some((message, line)),
+    };
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(error) => {
+            return unreadable(format!("cannot read this file ({error}); check its permissions"), 1);
+        }
+    };
+    if bytes.iter().take(8192).any(|&byte| byte == 0) {
+        return unreadable("this file looks binary (it contains NUL bytes), not SQL".to_string(), 1);
+    }
+    let text = match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(error) => {
+            let valid = error.utf8_error().valid_up_to();
+            let line = error.as_bytes()[..valid].iter().filter(|&&b| b == b'\n').count() as u32 + 1;
+            return unreadable(
+                format!("this file is not UTF-8 (invalid byte at offset {valid}); save it as UTF-8"),
+                line,
+            );
+        }
+    };
+    let up = source::up_part(layout, &text);
+    let parsed = sql::parse_file(&up);
+    Loaded { text: Arc::from(text), parsed, unreadable: None }
+}
+
+/// Parse errors and unreadable files are NL000 findings; `DO` blocks are notices.
+fn problem_findings(display: &str, file: FileId, loaded: &Loaded, notices: &mut Vec<Notice>) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    if let Some((message, line)) = &loaded.unreadable {
+        let span = Span { file, line: *line, column: 1, start: 0, end: 0 };
+        let help = "fix or remove the file; the other migrations were still checked".to_string();
+        findings.push(Finding::new("NL000", Object::statement(display), message.clone(), help, Some(span)));
+    }
+    for problem in &loaded.parsed.problems {
+        let location = problem.location;
+        match problem.kind {
+            ProblemKind::NotAnalyzed => notices.push(Notice {
+                path: Some(display.to_string()),
+                line: Some(location.line),
+                message: problem.message.clone(),
+            }),
+            ProblemKind::ParseError => {
+                let span = Span {
+                    file,
+                    line: location.line,
+                    column: location.column,
+                    start: location.start,
+                    end: location.end,
+                };
+                let help = "correct the statement; if PostgreSQL accepts it, neonlint's reader has a gap: \
+                            the rest of the file was still analyzed"
+                    .to_string();
+                findings.push(Finding::new(
+                    "NL000",
+                    Object::statement(display),
+                    problem.message.clone(),
+                    help,
+                    Some(span),
+                ));
+            }
+        }
+    }
+    findings
+}
+
+/// File order and position first; findings without a location last, by rule and object.
+fn sort_findings(findings: &mut [Finding]) {
+    findings.sort_by(|a, b| {
+        let key = |finding: &Finding| {
+            (
+                finding.location.is_none(),
+                finding.location.map(|span| (span.file, span.line, span.column)),
+                finding.rule.code,
+                finding.object.clone(),
+            )
+        };
+        key(a).cmp(&key(b))
+    });
+}
+
+fn same_file(a: &Path, b: &Path) -> bool {
+    a == b || matches!((a.canonicalize(), b.canonicalize()), (Ok(a), Ok(b)) if a == b)
+}
+
+/// Replays `statements` files, for tests and the fix round trip.
+pub fn replay_statements(files: &[Vec<Statement>], options: &Options) -> Catalog {
+    let mut replay = Replay::new(options);
+    for (index, statements) in files.iter().enumerate() {
+        replay.file(FileId(index as u32), statements);
+    }
+    replay.finish()
+}

@@ -1,0 +1,286 @@
+//! The command line: clap definitions, and the wiring of the stages for each command.
+//! No rule logic lives here; exit codes do.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::check::{self, Run};
+use crate::config::{self, Config};
+use crate::fix;
+use crate::model::FileId;
+use crate::report::{self, ColorChoice, Sources, Summary};
+use crate::rules::{self, Severity};
+use crate::source::{self, Layout};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "neonlint",
+    version,
+    about = "Find what breaks a PostgreSQL database behind Neon's Data API, and write the SQL that fixes it",
+    args_conflicts_with_subcommands = true,
+    disable_help_subcommand = true
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    check: CheckArgs,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Lint migration files (the default command)
+    Check(CheckArgs),
+    /// List the rules: code, name, default level, summary
+    Rules,
+    /// Print a rule's page: what it finds, why it matters, the fix
+    Explain {
+        /// A rule code or name, like NL001 or rls-disabled
+        rule: String,
+    },
+    /// Write a commented neonlint.toml with every key and its default
+    Init {
+        /// Overwrite an existing neonlint.toml
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+#[derive(Args, Debug, Default)]
+struct CheckArgs {
+    /// Migrations folder, a file inside one, or a project root [default: current directory]
+    paths: Vec<PathBuf>,
+    #[command(flatten)]
+    common: CommonArgs,
+}
+
+#[derive(Args, Debug, Default)]
+struct CommonArgs {
+    /// Configuration file [default: neonlint.toml in the current directory or above]
+    #[arg(long, value_name = "FILE", global = true)]
+    config: Option<PathBuf>,
+    /// Report format
+    #[arg(long, value_enum, default_value_t = Format::Human, global = true)]
+    format: Format,
+    /// Exit with 1 when a finding is at or above this level
+    #[arg(long, value_enum, default_value_t = FailOn::Warning, global = true)]
+    fail_on: FailOn,
+    /// Write the corrective SQL to FILE (always written; says so when there is nothing to fix)
+    #[arg(long, value_name = "FILE", global = true)]
+    fix_out: Option<PathBuf>,
+    /// Schema the Data API exposes (repeatable; replaces `exposed_schemas`)
+    #[arg(long = "schema", value_name = "SCHEMA", global = true)]
+    schemas: Vec<String>,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+enum Format {
+    #[default]
+    Human,
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+enum FailOn {
+    Error,
+    #[default]
+    Warning,
+    Info,
+    Never,
+}
+
+impl FailOn {
+    fn threshold(self) -> Option<Severity> {
+        match self {
+            FailOn::Error => Some(Severity::Error),
+            FailOn::Warning => Some(Severity::Warning),
+            FailOn::Info => Some(Severity::Info),
+            FailOn::Never => None,
+        }
+    }
+}
+
+/// A failure of the tool itself (exit code 2), already worded for the user.
+#[derive(Debug)]
+pub struct Error(pub String);
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl<E: std::error::Error> From<E> for Error {
+    fn from(error: E) -> Self {
+        Error(error.to_string())
+    }
+}
+
+pub fn run() -> Result<ExitCode, Error> {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            // Help and version go to stdout with 0; usage errors are exit 2.
+            let _ = error.print();
+            return Ok(if error.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS });
+        }
+    };
+    match cli.command {
+        None => check_command(cli.check),
+        Some(Command::Check(args)) => check_command(args),
+        Some(Command::Rules) => rules_command(),
+        Some(Command::Explain { rule }) => explain_command(&rule),
+        Some(Command::Init { force }) => init_command(force),
+    }
+}
+
+fn check_command(args: CheckArgs) -> Result<ExitCode, Error> {
+    let cwd =
+        std::env::current_dir().map_err(|e| Error(format!("cannot read the current directory: {e}")))?;
+    let mut config = Config::load(args.common.config.as_deref(), &cwd)?;
+    if !args.common.schemas.is_empty() {
+        config.exposed_schemas = args.common.schemas.clone();
+    }
+    let layout = match &config.layout {
+        None => None,
+        Some(name) => Some(Layout::from_name(name).ok_or_else(|| {
+            let known: Vec<&str> = Layout::ALL.iter().map(|layout| layout.name()).collect();
+            Error(format!(
+                "invalid configuration in `{}`: unknown layout `{name}`; use one of {}",
+                config.path.as_deref().unwrap_or(Path::new(config::FILE_NAME)).display(),
+                known.join(", ")
+            ))
+        })?),
+    };
+    let selections = source::discover_many(&args.paths, layout)?;
+    if let Some(fix_out) = &args.common.fix_out {
+        refuse_to_overwrite_a_migration(fix_out, &selections)?;
+    }
+    let run = check::run(&selections, &config, None);
+    print_notices(&run);
+
+    if let Some(fix_out) = &args.common.fix_out {
+        let command = command_line();
+        write_atomically(fix_out, &fix::render(&run.findings, &command))?;
+    }
+    let summary = Summary::new(&run.findings, run.files.len(), run.statement_count);
+    let rendered = match args.common.format {
+        Format::Json => report::render_json(&run.findings, &run, summary),
+        Format::Human => report::render_human(&run.findings, &run, summary, color_choice()),
+    };
+    print_stdout(&rendered)?;
+    let failed = args
+        .common
+        .fail_on
+        .threshold()
+        .is_some_and(|threshold| run.findings.iter().any(|finding| finding.severity >= threshold));
+    Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+fn print_notices(run: &Run) {
+    let mut stderr = std::io::stderr().lock();
+    for notice in &run.notices {
+        let place = match (&notice.path, notice.line) {
+            (Some(path), Some(line)) => format!("{path}:{line}: "),
+            (Some(path), None) => format!("{path}: "),
+            _ => String::new(),
+        };
+        let _ = writeln!(stderr, "neonlint: note: {place}{}", notice.message);
+    }
+}
+
+fn rules_command() -> Result<ExitCode, Error> {
+    let mut out = String::new();
+    for rule in rules::RULES {
+        out.push_str(&format!("{}  {:<32} {:<8} {}\n", rule.code, rule.name, rule.level, rule.summary));
+    }
+    print_stdout(&out)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn explain_command(name: &str) -> Result<ExitCode, Error> {
+    let rule = config::lookup_rule(name).map_err(Error)?;
+    print_stdout(rule.page)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn init_command(force: bool) -> Result<ExitCode, Error> {
+    let cwd =
+        std::env::current_dir().map_err(|e| Error(format!("cannot read the current directory: {e}")))?;
+    let path = cwd.join(config::FILE_NAME);
+    if path.exists() && !force {
+        return Err(Error(format!(
+            "`{}` already exists; edit it, or run `neonlint init --force` to replace it",
+            path.display()
+        )));
+    }
+    let detected = source::discover(&cwd, None).ok();
+    let text =
+        config::template(detected.as_ref().map(|selection| (selection.set.layout, &selection.set.root)));
+    write_atomically(&path, &text)?;
+    eprintln!("neonlint: wrote {}", source::display_path(&path));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `--fix-out` must never replace a migration: applied migrations are not edited.
+fn refuse_to_overwrite_a_migration(fix_out: &Path, selections: &[source::Selection]) -> Result<(), Error> {
+    let target = fix_out.canonicalize().ok();
+    for file in selections.iter().flat_map(|selection| &selection.set.files) {
+        if target.is_some() && file.path.canonicalize().ok() == target {
+            return Err(Error(format!(
+                "--fix-out `{}` is one of the migrations being checked; neonlint never edits a migration: \
+                 write the fix to a new file",
+                fix_out.display()
+            )));
+        }
+    }
+    if fix_out.is_dir() {
+        return Err(Error(format!("--fix-out `{}` is a directory; give a file name", fix_out.display())));
+    }
+    Ok(())
+}
+
+/// Writes through a temporary file, so a failure never leaves half a file behind.
+fn write_atomically(path: &Path, contents: &str) -> Result<(), Error> {
+    let file_name = path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
+    let temporary = path.with_file_name(format!(".{file_name}.neonlint-tmp"));
+    let failed = |error: std::io::Error| Error(format!("cannot write `{}`: {error}", path.display()));
+    std::fs::write(&temporary, contents).map_err(failed)?;
+    std::fs::rename(&temporary, path).map_err(|error| {
+        let _ = std::fs::remove_file(&temporary);
+        failed(error)
+    })
+}
+
+fn print_stdout(text: &str) -> Result<(), Error> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+        // A closed pipe (`neonlint … | head`) is not an error worth reporting.
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.map_err(|error| Error(format!("cannot write the report: {error}"))),
+    }
+}
+
+fn color_choice() -> ColorChoice {
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|value| !value.is_empty());
+    if no_color || !std::io::stdout().is_terminal() { ColorChoice::Never } else { ColorChoice::Always }
+}
+
+fn command_line() -> String {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    format!("neonlint {}", args.join(" ")).trim_end().to_string()
+}
+
+impl Sources for Run {
+    fn path(&self, file: FileId) -> Option<&str> {
+        self.file(file).map(|file| file.display.as_str())
+    }
+
+    fn text(&self, file: FileId) -> Option<Arc<str>> {
+        self.file(file).map(|file| file.text.clone())
+    }
+}

@@ -1,0 +1,259 @@
+//! `neonlint.toml`: exposed schemas, API roles, the migration role, rule levels.
+//!
+//! Found with `--config FILE` or by searching upward from the current directory. Unknown
+//! keys, unknown rule names and wrong types are errors that name the key; a config
+//! problem never falls back to defaults silently.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::rules::{self, Rule, Settings, Severity};
+
+pub const FILE_NAME: &str = "neonlint.toml";
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    exposed_schemas: Option<Vec<String>>,
+    api_roles: Option<Vec<String>>,
+    migration_role: Option<String>,
+    assume_data_api_grants: Option<bool>,
+    layout: Option<String>,
+    #[serde(default)]
+    rules: BTreeMap<String, Level>,
+}
+
+/// A rule's level in the config: a severity or `off`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Error,
+    Warning,
+    Info,
+    Off,
+}
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// The file it came from, if any.
+    pub path: Option<PathBuf>,
+    pub exposed_schemas: Vec<String>,
+    pub api_roles: Vec<String>,
+    pub migration_role: Option<String>,
+    pub assume_data_api_grants: bool,
+    /// `layout = "…"`, as written; `source` validates it.
+    pub layout: Option<String>,
+    levels: BTreeMap<&'static str, Level>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        let settings = Settings::default();
+        Config {
+            path: None,
+            exposed_schemas: settings.exposed_schemas,
+            api_roles: settings.api_roles,
+            migration_role: None,
+            assume_data_api_grants: false,
+            layout: None,
+            levels: BTreeMap::new(),
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct ConfigError {
+    pub path: PathBuf,
+    pub message: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid configuration in `{}`: {}", self.path.display(), self.message)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+impl Config {
+    /// `explicit` if given, else the nearest `neonlint.toml` above `start`, else defaults.
+    pub fn load(explicit: Option<&Path>, start: &Path) -> Result<Config, ConfigError> {
+        let path = match explicit {
+            Some(path) => path.to_path_buf(),
+            None => match find_upward(start) {
+                Some(path) => path,
+                None => return Ok(Config::default()),
+            },
+        };
+        let text = std::fs::read_to_string(&path).map_err(|error| ConfigError {
+            path: path.clone(),
+            message: format!("cannot read it ({error}); check the path given to --config"),
+        })?;
+        Config::parse(&text, &path)
+    }
+
+    pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+        let error = |message: String| ConfigError { path: path.to_path_buf(), message };
+        let raw: RawConfig = toml::from_str(text).map_err(|e| error(describe_toml_error(&e, text)))?;
+        let mut config = Config { path: Some(path.to_path_buf()), ..Config::default() };
+        if let Some(schemas) = raw.exposed_schemas {
+            config.exposed_schemas = schemas;
+        }
+        if let Some(roles) = raw.api_roles {
+            if roles.is_empty() {
+                return Err(error(
+                    "`api_roles` is empty: list the roles Data API requests run as".to_string(),
+                ));
+            }
+            config.api_roles = roles;
+        }
+        config.migration_role = raw.migration_role;
+        config.assume_data_api_grants = raw.assume_data_api_grants.unwrap_or(false);
+        config.layout = raw.layout;
+        for (key, level) in raw.rules {
+            let rule = lookup_rule(&key).map_err(|message| error(format!("in [rules]: {message}")))?;
+            config.levels.insert(rule.code, level);
+        }
+        Ok(config)
+    }
+
+    /// The level a finding of `rule` is reported at, or `None` when the rule is off.
+    pub fn severity(&self, rule: &Rule) -> Option<Severity> {
+        match self.levels.get(rule.code) {
+            None => Some(rule.level),
+            Some(Level::Off) => None,
+            Some(Level::Error) => Some(Severity::Error),
+            Some(Level::Warning) => Some(Severity::Warning),
+            Some(Level::Info) => Some(Severity::Info),
+        }
+    }
+
+    pub fn settings(&self) -> Settings {
+        Settings {
+            exposed_schemas: self.exposed_schemas.clone(),
+            api_roles: self.api_roles.clone(),
+            assume_data_api_grants: self.assume_data_api_grants,
+            explain_console_grants: true,
+        }
+    }
+}
+
+/// The commented `neonlint.toml` that `neonlint init` writes: every key with its
+/// default, and the layout it detected.
+pub fn template(detected: Option<(crate::source::Layout, &PathBuf)>) -> String {
+    let layout = match detected {
+        Some((layout, root)) => format!(
+            "# Detected: {} migrations in `{}`. Uncomment to force a layout\n\
+             # (supabase, drizzle, prisma, golang-migrate, dbmate, flyway, sqitch, plain).\n\
+             # layout = \"{}\"\n",
+            layout.name(),
+            crate::source::display_path(root),
+            layout.name()
+        ),
+        None => "# No migrations folder found here. Force a layout with one of: supabase, drizzle,\n\
+                 # prisma, golang-migrate, dbmate, flyway, sqitch, plain.\n\
+                 # layout = \"plain\"\n"
+            .to_string(),
+    };
+    let mut rules = String::new();
+    for rule in rules::RULES {
+        rules.push_str(&format!("# {} = \"{}\"    # {}\n", rule.name, rule.level, rule.code));
+    }
+    format!(
+        "# neonlint configuration. Every key is optional; the values shown are the defaults.\n\
+         \n\
+         # Schemas the Data API serves (\"Exposed schemas\" in the Neon Console).\n\
+         exposed_schemas = [\"public\"]\n\
+         \n\
+         # Roles that Data API requests run as: `authenticated` with a JWT, `anonymous` without.\n\
+         api_roles = [\"authenticated\"]\n\
+         \n\
+         # The role that runs the migrations (owner of the tables they create). Default: the\n\
+         # role that runs them, as changed by SET ROLE; in `neonlint db`, the database owner.\n\
+         # migration_role = \"neondb_owner\"\n\
+         \n\
+         # The Data API was enabled with \"Grant public schema access\" before the first\n\
+         # migration: `authenticated` has USAGE on `public` and default privileges on the tables\n\
+         # the migration role creates there. Those grants are invisible in migration files.\n\
+         assume_data_api_grants = false\n\
+         \n\
+         {layout}\n\
+         # Rule levels: \"error\", \"warning\", \"info\" or \"off\", by name or code.\n\
+         [rules]\n\
+         {rules}"
+    )
+}
+
+/// A rule by code or name, or a message with the nearest match.
+pub fn lookup_rule(key: &str) -> Result<&'static Rule, String> {
+    rules::find(key).ok_or_else(|| match rules::suggest(key) {
+        Some(near) => format!("unknown rule `{key}`; did you mean `{near}`? (`neonlint rules` lists them)"),
+        None => format!("unknown rule `{key}` (`neonlint rules` lists them)"),
+    })
+}
+
+fn find_upward(start: &Path) -> Option<PathBuf> {
+    start.ancestors().map(|dir| dir.join(FILE_NAME)).find(|candidate| candidate.is_file())
+}
+
+/// toml's error with the line it points at.
+fn describe_toml_error(error: &toml::de::Error, text: &str) -> String {
+    let line = error.span().map(|span| {
+        text.as_bytes()[..span.start.min(text.len())].iter().filter(|&&b| b == b'\n').count() + 1
+    });
+    let message = error.message().trim();
+    match line {
+        Some(line) => format!("line {line}: {message}"),
+        None => message.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, String> {
+        Config::parse(text, Path::new("neonlint.toml")).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn defaults_and_overrides() {
+        let config = parse("").unwrap();
+        assert_eq!(config.exposed_schemas, vec!["public"]);
+        assert_eq!(config.api_roles, vec!["authenticated"]);
+        let config = parse(
+            "exposed_schemas = [\"api\"]\nmigration_role = \"neondb_owner\"\n[rules]\nNL002 = \"off\"\nrls-disabled = \"warning\"\n",
+        )
+        .unwrap();
+        assert_eq!(config.exposed_schemas, vec!["api"]);
+        assert_eq!(config.severity(rules::rule("NL002")), None);
+        assert_eq!(config.severity(rules::rule("NL001")), Some(Severity::Warning));
+        assert_eq!(config.severity(rules::rule("NL003")), Some(Severity::Error));
+    }
+
+    #[test]
+    fn the_init_template_parses_to_the_defaults() {
+        let config = parse(&template(None)).unwrap();
+        assert_eq!(config.exposed_schemas, Config::default().exposed_schemas);
+        assert_eq!(config.api_roles, Config::default().api_roles);
+        assert!(!config.assume_data_api_grants && config.migration_role.is_none() && config.layout.is_none());
+        for rule in rules::RULES {
+            assert_eq!(config.severity(rule), Some(rule.level));
+        }
+    }
+
+    #[test]
+    fn errors_name_the_key_and_line() {
+        let error = parse("exposed_schemas = [\"public\"]\nexposed_schema = [\"api\"]\n").unwrap_err();
+        assert!(error.contains("line 2") && error.contains("exposed_schema"), "{error}");
+        let error = parse("[rules]\nrls-disable = \"off\"\n").unwrap_err();
+        assert!(error.contains("did you mean `rls-disabled`"), "{error}");
+        let error = parse("assume_data_api_grants = \"yes\"\n").unwrap_err();
+        assert!(error.contains("line 1") && error.contains("bool"), "{error}");
+        let error = parse("[rules]\nNL001 = \"loud\"\n").unwrap_err();
+        assert!(error.contains("loud"), "{error}");
+    }
+}

@@ -1,0 +1,258 @@
+//! Corrective SQL: quoting, the statements rules attach to their findings, and the fix
+//! file that puts them in an order that applies in one run.
+//!
+//! Every statement written here is idempotent (running the file twice is fine) and
+//! schema-qualified. Nothing here reads files or talks to a database.
+
+use std::collections::BTreeSet;
+
+use crate::model::{Column, Table};
+use crate::rules::{Applicability, Finding, Settings};
+
+/// Quotes an identifier when PostgreSQL would not read it back unquoted as itself.
+pub fn ident(name: &str) -> String {
+    let simple = name.chars().next().is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '$');
+    if simple && RESERVED.binary_search(&name).is_err() {
+        name.to_string()
+    } else {
+        format!("\"{}\"", name.replace('"', "\"\""))
+    }
+}
+
+pub fn table_name(table: &Table) -> String {
+    format!("{}.{}", ident(&table.schema), ident(&table.name))
+}
+
+pub fn enable_rls(table: &Table) -> String {
+    format!("ALTER TABLE {} ENABLE ROW LEVEL SECURITY;", table_name(table))
+}
+
+/// What to write for a table without an owner-like column.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PolicyFallback {
+    /// Let the API roles read every row and write none: never more than a table
+    /// without RLS allowed.
+    ReadOnly,
+    /// Comments only: nobody can guess who may see which row.
+    Skeleton,
+}
+
+/// Policy names neonlint writes; `DROP POLICY IF EXISTS` on them touches nothing else.
+pub const OWNER_POLICY: &str = "neonlint_owner_rows";
+pub const READ_POLICY: &str = "neonlint_read_all";
+
+/// A policy for the API roles on `table`: owner rows when a column names the owner,
+/// else what `fallback` says. `None` when there is nothing to write.
+pub fn policy_template(table: &Table, settings: &Settings, fallback: PolicyFallback) -> Option<String> {
+    let name = table_name(table);
+    let roles: Vec<String> =
+        settings.api_roles.iter().filter(|role| *role != "anonymous").map(|role| ident(role)).collect();
+    if roles.is_empty() {
+        return None;
+    }
+    let roles = roles.join(", ");
+    if let Some(column) = owner_column(table) {
+        // `auth.user_id()` returns text; compare a uuid column with a uuid.
+        let user_id = if column.type_name == "uuid" {
+            "(select auth.user_id()::uuid)"
+        } else {
+            "(select auth.user_id())"
+        };
+        let column = ident(&column.name);
+        return Some(format!(
+            "DROP POLICY IF EXISTS {OWNER_POLICY} ON {name};\n\
+             CREATE POLICY {OWNER_POLICY} ON {name} FOR ALL TO {roles}\n  \
+             USING ({user_id} = {column})\n  WITH CHECK ({user_id} = {column});"
+        ));
+    }
+    Some(match fallback {
+        PolicyFallback::ReadOnly => format!(
+            "-- {name} has no column naming its owner: signed-in users may read every row and write none.\n\
+             DROP POLICY IF EXISTS {READ_POLICY} ON {name};\n\
+             CREATE POLICY {READ_POLICY} ON {name} FOR SELECT TO {roles} USING (true);"
+        ),
+        PolicyFallback::Skeleton => format!(
+            "-- {name} has no column naming its owner; write the policy that fits, for example:\n\
+             -- CREATE POLICY members_read ON {name} FOR SELECT TO {roles}\n\
+             --   USING (team_id IN (SELECT team_id FROM public.members WHERE user_id = (select auth.user_id())));"
+        ),
+    })
+}
+
+/// Column names that say "the user who owns this row", compared without `_` and case.
+const OWNER_COLUMNS: &[&str] = &["userid", "ownerid", "authorid", "createdby", "creatorid", "profileid"];
+
+/// The first owner-like column of a type `auth.user_id()` can be compared with.
+pub fn owner_column(table: &Table) -> Option<&Column> {
+    OWNER_COLUMNS.iter().find_map(|wanted| {
+        table.columns.iter().find(|column| {
+            let squashed: String =
+                column.name.chars().filter(|c| *c != '_').collect::<String>().to_ascii_lowercase();
+            squashed == *wanted && is_text_or_uuid(&column.type_name)
+        })
+    })
+}
+
+fn is_text_or_uuid(type_name: &str) -> bool {
+    let base = type_name.split('(').next().unwrap_or_default().trim();
+    matches!(base, "uuid" | "text" | "varchar" | "character varying" | "citext")
+}
+
+/// The fix file for `findings`: a header, then each distinct statement once, in an order
+/// that applies in one run.
+pub fn render(findings: &[Finding], command: &str) -> String {
+    let mut fixes: Vec<_> =
+        findings.iter().filter_map(|finding| Some((finding, finding.fix.as_ref()?))).collect();
+    fixes.sort_by_key(|(_, fix)| fix.phase);
+    let mut out = format!(
+        "-- Written by neonlint {} (`{command}`).\n\
+         -- Statements marked REVIEW change who can read or write rows: read them before applying.\n\
+         -- Every statement is idempotent: running this file twice is fine.\n",
+        env!("CARGO_PKG_VERSION")
+    );
+    let mut seen = BTreeSet::new();
+    let mut wrote_any = false;
+    for (finding, fix) in fixes {
+        if fix.sql.is_empty() || !seen.insert(fix.sql.clone()) {
+            continue;
+        }
+        let review = if fix.applicability == Applicability::Review { " REVIEW" } else { "" };
+        out.push_str(&format!(
+            "\n-- {} {} {}{review}\n{}\n",
+            finding.rule.code, finding.rule.name, finding.object, fix.sql
+        ));
+        wrote_any = true;
+    }
+    if !wrote_any {
+        out.push_str("\n-- Nothing to fix.\n");
+    }
+    out
+}
+
+/// PostgreSQL's reserved and type/function-name keywords: quoted when used as names.
+/// Sorted, for `binary_search`.
+const RESERVED: &[&str] = &[
+    "all",
+    "analyse",
+    "analyze",
+    "and",
+    "any",
+    "array",
+    "as",
+    "asc",
+    "asymmetric",
+    "authorization",
+    "binary",
+    "both",
+    "case",
+    "cast",
+    "check",
+    "collate",
+    "collation",
+    "column",
+    "concurrently",
+    "constraint",
+    "create",
+    "cross",
+    "current_catalog",
+    "current_date",
+    "current_role",
+    "current_schema",
+    "current_time",
+    "current_timestamp",
+    "current_user",
+    "default",
+    "deferrable",
+    "desc",
+    "distinct",
+    "do",
+    "else",
+    "end",
+    "except",
+    "false",
+    "fetch",
+    "for",
+    "foreign",
+    "freeze",
+    "from",
+    "full",
+    "grant",
+    "group",
+    "having",
+    "ilike",
+    "in",
+    "initially",
+    "inner",
+    "intersect",
+    "into",
+    "is",
+    "isnull",
+    "join",
+    "lateral",
+    "leading",
+    "left",
+    "like",
+    "limit",
+    "localtime",
+    "localtimestamp",
+    "natural",
+    "not",
+    "notnull",
+    "null",
+    "offset",
+    "on",
+    "only",
+    "or",
+    "order",
+    "outer",
+    "overlaps",
+    "placing",
+    "primary",
+    "references",
+    "returning",
+    "right",
+    "select",
+    "session_user",
+    "similar",
+    "some",
+    "symmetric",
+    "system_user",
+    "table",
+    "tablesample",
+    "then",
+    "to",
+    "trailing",
+    "true",
+    "union",
+    "unique",
+    "user",
+    "using",
+    "variadic",
+    "verbose",
+    "when",
+    "where",
+    "window",
+    "with",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reserved_list_is_sorted_for_binary_search() {
+        assert!(RESERVED.windows(2).all(|pair| pair[0] < pair[1]));
+    }
+
+    #[test]
+    fn identifiers_are_quoted_only_when_needed() {
+        assert_eq!(ident("todos"), "todos");
+        assert_eq!(ident("Todos"), "\"Todos\"");
+        assert_eq!(ident("user"), "\"user\"");
+        assert_eq!(ident("my table"), "\"my table\"");
+        assert_eq!(ident("a\"b"), "\"a\"\"b\"");
+        assert_eq!(ident("1st"), "\"1st\"");
+        assert_eq!(ident("été"), "\"été\"");
+    }
+}

@@ -1,0 +1,170 @@
+//! The human report: one miette diagnostic per finding, with the statement's first line
+//! as the snippet and the fix SQL under the help, then a summary line.
+
+use std::fmt::{self, Display};
+use std::sync::Arc;
+
+use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode};
+
+use super::{Sources, Summary, plural};
+use crate::rules::{Applicability, Finding, Severity};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ColorChoice {
+    Always,
+    Never,
+}
+
+pub fn render_human(
+    findings: &[Finding],
+    sources: &dyn Sources,
+    summary: Summary,
+    color: ColorChoice,
+) -> String {
+    let theme = match color {
+        ColorChoice::Always => GraphicalTheme::unicode(),
+        ColorChoice::Never => GraphicalTheme::unicode_nocolor(),
+    };
+    let handler = GraphicalReportHandler::new_themed(theme).with_width(100).with_links(false);
+    let mut out = String::new();
+    for finding in findings {
+        let diagnostic = FindingDiagnostic::new(finding, sources);
+        if handler.render_report(&mut out, &diagnostic).is_err() {
+            // Rendering into a String only fails on a formatter bug; say it plainly.
+            out.push_str(&format!("{}: {}\n", finding.rule.code, finding.message));
+        }
+        out.push('\n');
+    }
+    out.push_str(&summary_line(summary));
+    out
+}
+
+fn summary_line(summary: Summary) -> String {
+    let counts = if summary.errors + summary.warnings + summary.infos == 0 {
+        "no findings".to_string()
+    } else {
+        format!(
+            "{}, {}, {}",
+            plural(summary.errors, "error"),
+            plural(summary.warnings, "warning"),
+            plural(summary.infos, "info")
+        )
+    };
+    format!(
+        "neonlint: {counts} in {} ({})\n",
+        plural(summary.files, "file"),
+        plural(summary.statements, "statement")
+    )
+}
+
+struct FindingDiagnostic<'a> {
+    finding: &'a Finding,
+    code: String,
+    help: String,
+    source: Option<NamedSource<Arc<str>>>,
+    label: Option<LabeledSpan>,
+}
+
+impl<'a> FindingDiagnostic<'a> {
+    fn new(finding: &'a Finding, sources: &dyn Sources) -> Self {
+        let mut help = finding.help.clone();
+        if let Some(fix) = finding.fix.as_ref().filter(|fix| !fix.sql.is_empty()) {
+            let review = match fix.applicability {
+                Applicability::Safe => "fix",
+                Applicability::Review => "fix (review: changes who can see rows)",
+            };
+            help.push_str(&format!("\n{review}:\n"));
+            for line in fix.sql.lines() {
+                help.push_str(&format!("    {line}\n"));
+            }
+            help.truncate(help.trim_end().len());
+        }
+        let mut source = None;
+        let mut label = None;
+        if let Some(span) = finding.location
+            && let (Some(path), Some(text)) = (sources.path(span.file), sources.text(span.file))
+        {
+            // Underline the statement's first line only; the rest is context.
+            let start = span.start.min(text.len());
+            let first_line_end = text[start..].find('\n').map_or(text.len(), |n| start + n);
+            let end = span.end.clamp(start, first_line_end).max(start);
+            let end = text[start..end].trim_end().len() + start;
+            label = Some(LabeledSpan::new_primary_with_span(Some(label_text(finding)), start..end));
+            source = Some(NamedSource::new(path, text).with_language("sql"));
+        }
+        FindingDiagnostic {
+            finding,
+            code: format!("{} {}", finding.rule.code, finding.rule.name),
+            help,
+            source,
+            label,
+        }
+    }
+}
+
+fn label_text(finding: &Finding) -> String {
+    match finding.rule.code {
+        "NL000" => "not readable".to_string(),
+        _ => format!("{}", finding.object),
+    }
+}
+
+impl fmt::Debug for FindingDiagnostic<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.code, self.finding.message)
+    }
+}
+
+impl Display for FindingDiagnostic<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.finding.message)
+    }
+}
+
+impl std::error::Error for FindingDiagnostic<'_> {}
+
+impl Diagnostic for FindingDiagnostic<'_> {
+    fn code<'b>(&'b self) -> Option<Box<dyn Display + 'b>> {
+        Some(Box::new(&self.code))
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.finding.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+            Severity::Info => miette::Severity::Advice,
+        })
+    }
+
+    fn help<'b>(&'b self) -> Option<Box<dyn Display + 'b>> {
+        Some(Box::new(&self.help))
+    }
+
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        self.source.as_ref().map(|source| source as &dyn SourceCode)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        self.label
+            .clone()
+            .map(|label| Box::new(std::iter::once(label)) as Box<dyn Iterator<Item = LabeledSpan>>)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn summary_line_counts_and_pluralizes() {
+        let summary = Summary { errors: 1, warnings: 2, infos: 0, files: 1, statements: 12 };
+        assert_eq!(
+            summary_line(summary),
+            "neonlint: 1 error, 2 warnings, 0 infos in 1 file (12 statements)\n"
+        );
+        assert_eq!(
+            summary_line(Summary { files: 3, statements: 1, ..Summary::default() }),
+            "neonlint: no findings in 3 files (1 statement)\n"
+        );
+    }
+}

@@ -1,0 +1,33 @@
+//! NL005 database-missing-neon-superuser: a database on which `neon_superuser` lacks
+//! CREATE, CONNECT or TEMPORARY. Enabling the Data API installs `pg_session_jwt` as
+//! `neon_superuser`, which then fails with "permission denied to create extension".
+
+use super::{Applicability, Finding, Fix, Object, Phase, Settings};
+use crate::fix;
+use crate::model::{Catalog, Privileges};
+
+pub const NEON_SUPERUSER: &str = "neon_superuser";
+
+pub fn check(catalog: &Catalog, _settings: &Settings) -> Vec<Finding> {
+    catalog
+        .databases
+        .values()
+        .filter_map(|database| {
+            let missing = Privileges::ALL_DATABASE.without(catalog.database_privileges(database, NEON_SUPERUSER));
+            if missing.is_empty() {
+                return None;
+            }
+            let name = &database.name;
+            let message = format!(
+                "`{NEON_SUPERUSER}` lacks {missing} on database `{name}`: enabling the Data API there fails with \"permission denied to create extension pg_session_jwt\""
+            );
+            let help = format!("grant all privileges on database `{name}` to `{NEON_SUPERUSER}`");
+            let sql = format!("GRANT ALL PRIVILEGES ON DATABASE {} TO {NEON_SUPERUSER};", fix::ident(name));
+            Some(Finding::new("NL005", Object::database(name), message, help, database.origin).with_fix(Fix {
+                sql,
+                applicability: Applicability::Safe,
+                phase: Phase::Database,
+            }))
+        })
+        .collect()
+}

@@ -1,0 +1,66 @@
+//! NL004 missing-default-privileges: in an exposed schema, the tables the migration role
+//! creates next will get no SELECT, INSERT, UPDATE, DELETE for an API role, so the next
+//! migration's table breaks the API until someone grants them by hand.
+
+use super::{Applicability, Finding, Fix, Object, Phase, Settings};
+use crate::fix;
+use crate::model::{Catalog, DefaultObjectType, Privileges};
+
+pub fn check(catalog: &Catalog, settings: &Settings) -> Vec<Finding> {
+    let creator = &catalog.migration_role;
+    let who = match creator {
+        Some(role) => format!("`{role}`"),
+        None => "the migration role".to_string(),
+    };
+    let mut findings = Vec::new();
+    for schema in settings.exposed_schemas.iter().filter(|schema| catalog.schemas.contains_key(*schema)) {
+        for role in settings.api_roles.iter().filter(|role| catalog.role_exists(role)) {
+            let missing = Privileges::DML.without(catalog.default_table_privileges(creator, schema, role));
+            if missing.is_empty() {
+                continue;
+            }
+            let message = format!(
+                "tables that {who} creates in schema `{schema}` get no {missing} for `{role}`: each new table fails with \"permission denied for table\" until it is granted by hand"
+            );
+            let mut help =
+                format!("set default privileges so new tables in `{schema}` grant {missing} to `{role}`");
+            if let Some(other) = other_creator_with_defaults(catalog, creator, schema) {
+                help.push_str(&format!(
+                    "; default privileges exist for tables created by `{other}`: if the migrations run as `{other}`, set `migration_role = \"{other}\"` in neonlint.toml"
+                ));
+            }
+            if settings.explain_console_grants && !settings.assume_data_api_grants && schema == "public" {
+                help.push_str(
+                    "; if the Data API was enabled with \"Grant public schema access\", the Console set them: \
+                     set `assume_data_api_grants = true` in neonlint.toml",
+                );
+            }
+            let for_role = match creator {
+                Some(role) => format!("FOR ROLE {} ", fix::ident(role)),
+                None => String::new(),
+            };
+            let sql = format!(
+                "ALTER DEFAULT PRIVILEGES {for_role}IN SCHEMA {} GRANT {missing} ON TABLES TO {};",
+                fix::ident(schema),
+                fix::ident(role)
+            );
+            findings.push(Finding::new("NL004", Object::schema(schema), message, help, None).with_fix(Fix {
+                sql,
+                applicability: Applicability::Safe,
+                phase: Phase::DefaultPrivileges,
+            }));
+        }
+    }
+    findings
+}
+
+/// A named role, other than the creator, with table default privileges in `schema`.
+fn other_creator_with_defaults(catalog: &Catalog, creator: &Option<String>, schema: &str) -> Option<String> {
+    catalog
+        .default_acls
+        .keys()
+        .filter(|key| key.object_type == DefaultObjectType::Tables)
+        .filter(|key| key.schema.as_deref().is_none_or(|s| s == schema))
+        .filter_map(|key| key.role.clone())
+        .find(|role| Some(role) != creator.as_ref())
+}

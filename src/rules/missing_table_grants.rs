@@ -1,0 +1,57 @@
+//! NL003 missing-table-grants: an API role lacks a table privilege it needs. What it
+//! needs comes from the permissive policies that apply to it (by name, through `PUBLIC`
+//! or through membership); a table with none needs SELECT, INSERT, UPDATE and DELETE.
+//! Partitions are skipped: requests reach them through their parent's grants.
+
+use super::{Applicability, Finding, Fix, Object, Phase, Settings};
+use crate::fix;
+use crate::model::{Catalog, Privileges, Table};
+
+pub fn check(catalog: &Catalog, settings: &Settings) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for table in settings.exposed_tables(catalog).filter(|table| !table.is_partition()) {
+        for role in settings.api_roles.iter().filter(|role| catalog.role_exists(role)) {
+            if let Some(finding) = check_role(catalog, settings, table, role) {
+                findings.push(finding);
+            }
+        }
+    }
+    findings
+}
+
+fn check_role(catalog: &Catalog, settings: &Settings, table: &Table, role: &str) -> Option<Finding> {
+    let policies: Vec<_> =
+        catalog.policies_for(table, role).into_iter().filter(|policy| policy.permissive).collect();
+    let needed = if policies.is_empty() {
+        Privileges::DML
+    } else {
+        policies.iter().fold(Privileges::NONE, |needed, policy| needed | policy.command.privileges())
+    };
+    let (table_level, column_level) = catalog.table_privileges(table, role);
+    // A privilege granted on some columns only is a deliberate restriction: it counts.
+    let missing = needed.without(table_level | column_level);
+    if missing.is_empty() {
+        return None;
+    }
+    let name = table.qualified_name();
+    let because = if policies.is_empty() { String::new() } else { ", which its policies allow".to_string() };
+    let message = format!(
+        "`{role}` lacks {missing} on `{name}`{because}: Data API requests fail with \"permission denied for table {}\"",
+        table.name
+    );
+    let mut help = format!("grant {missing} on `{name}` to `{role}`");
+    if settings.explain_console_grants && !settings.assume_data_api_grants && table.schema == "public" {
+        help.push_str(
+            "; if the Data API was enabled with \"Grant public schema access\" before this table was created, \
+             the grants exist outside the migrations: set `assume_data_api_grants = true` in neonlint.toml",
+        );
+    }
+    let sql = format!("GRANT {} ON TABLE {} TO {};", missing, fix::table_name(table), fix::ident(role));
+    // With RLS on, policies still decide the rows; without it, a grant opens the table.
+    let applicability = if table.rls_enabled { Applicability::Safe } else { Applicability::Review };
+    Some(Finding::new("NL003", Object::table(table), message, help, table.origin).with_fix(Fix {
+        sql,
+        applicability,
+        phase: Phase::Grant,
+    }))
+}

@@ -1,0 +1,362 @@
+//! The rules: one file each, one registry (`RULES`), one `Finding` type.
+//!
+//! A rule reads the `Catalog` and the `Settings` and returns findings; it does no I/O and
+//! cannot tell replayed migrations from a live database. The registry below is the only
+//! place a rule is listed: code, name, default level, where it runs, its page and its
+//! check function.
+
+mod database_missing_neon_superuser;
+mod missing_default_privileges;
+mod missing_table_grants;
+mod policy_rls_disabled;
+mod rls_disabled;
+mod rls_no_policy;
+
+use std::fmt;
+
+use serde::Serialize;
+
+use crate::model::{Catalog, Span, Table, TableKind};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Where a rule can run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sources {
+    /// Reported by the statement reader, not by a check on the catalog.
+    Parser,
+    Both,
+}
+
+type Check = fn(&Catalog, &Settings) -> Vec<Finding>;
+
+pub struct Rule {
+    pub code: &'static str,
+    pub name: &'static str,
+    pub level: Severity,
+    /// One line for `neonlint rules`.
+    pub summary: &'static str,
+    pub sources: Sources,
+    pub fixable: bool,
+    /// The Markdown page in `rules/`, embedded at build time.
+    pub page: &'static str,
+    check: Option<Check>,
+}
+
+impl fmt::Debug for Rule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.code, self.name)
+    }
+}
+
+impl PartialEq for Rule {
+    fn eq(&self, other: &Rule) -> bool {
+        self.code == other.code
+    }
+}
+
+pub static RULES: &[Rule] = &[
+    Rule {
+        code: "NL000",
+        name: "parse-error",
+        level: Severity::Error,
+        summary: "A statement could not be read; what it does to tables, grants and policies is not seen",
+        sources: Sources::Parser,
+        fixable: false,
+        page: include_str!("../../rules/NL000-parse-error.md"),
+        check: None,
+    },
+    Rule {
+        code: "NL001",
+        name: "rls-disabled",
+        level: Severity::Error,
+        summary: "A table in an exposed schema has row-level security off: API users see every row",
+        sources: Sources::Both,
+        fixable: true,
+        page: include_str!("../../rules/NL001-rls-disabled.md"),
+        check: Some(rls_disabled::check),
+    },
+    Rule {
+        code: "NL002",
+        name: "rls-no-policy",
+        level: Severity::Warning,
+        summary: "Row-level security is on but no policy exists: the API returns no rows",
+        sources: Sources::Both,
+        fixable: true,
+        page: include_str!("../../rules/NL002-rls-no-policy.md"),
+        check: Some(rls_no_policy::check),
+    },
+    Rule {
+        code: "NL003",
+        name: "missing-table-grants",
+        level: Severity::Error,
+        summary: "An API role lacks a table privilege its policies need: \"permission denied for table\"",
+        sources: Sources::Both,
+        fixable: true,
+        page: include_str!("../../rules/NL003-missing-table-grants.md"),
+        check: Some(missing_table_grants::check),
+    },
+    Rule {
+        code: "NL004",
+        name: "missing-default-privileges",
+        level: Severity::Warning,
+        summary: "Tables the migration role creates next get no privileges for the API roles",
+        sources: Sources::Both,
+        fixable: true,
+        page: include_str!("../../rules/NL004-missing-default-privileges.md"),
+        check: Some(missing_default_privileges::check),
+    },
+    Rule {
+        code: "NL005",
+        name: "database-missing-neon-superuser",
+        level: Severity::Error,
+        summary: "`neon_superuser` lacks ALL on a database: the Data API cannot install pg_session_jwt",
+        sources: Sources::Both,
+        fixable: true,
+        page: include_str!("../../rules/NL005-database-missing-neon-superuser.md"),
+        check: Some(database_missing_neon_superuser::check),
+    },
+    Rule {
+        code: "NL006",
+        name: "policy-rls-disabled",
+        level: Severity::Error,
+        summary: "A table has policies but row-level security is off, so they do nothing",
+        sources: Sources::Both,
+        fixable: true,
+        page: include_str!("../../rules/NL006-policy-rls-disabled.md"),
+        check: Some(policy_rls_disabled::check),
+    },
+];
+
+/// The rule with this code or name (`NL001`, `nl001`, `rls-disabled`).
+pub fn find(code_or_name: &str) -> Option<&'static Rule> {
+    let wanted = code_or_name.trim();
+    RULES.iter().find(|rule| rule.code.eq_ignore_ascii_case(wanted) || rule.name.eq_ignore_ascii_case(wanted))
+}
+
+/// The registered code or name closest to a misspelt one, for "did you mean".
+pub fn suggest(unknown: &str) -> Option<&'static str> {
+    let unknown = unknown.to_ascii_lowercase();
+    RULES
+        .iter()
+        .flat_map(|rule| [rule.code, rule.name])
+        .map(|candidate| (edit_distance(&unknown, &candidate.to_ascii_lowercase()), candidate))
+        .filter(|(distance, candidate)| *distance <= (candidate.len() / 3).max(2))
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, candidate)| candidate)
+}
+
+pub fn rule(code: &str) -> &'static Rule {
+    find(code).unwrap_or_else(|| panic!("rule {code} is not in the registry"))
+}
+
+/// What the rules need to know about the deployment.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// Schemas the Data API serves.
+    pub exposed_schemas: Vec<String>,
+    /// Roles requests run as.
+    pub api_roles: Vec<String>,
+    /// The Console granted public schema access before the first migration.
+    pub assume_data_api_grants: bool,
+    /// Mention that grants made in the Neon Console are invisible here (true when the
+    /// facts come from migration files, which cannot show them).
+    pub explain_console_grants: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            exposed_schemas: vec!["public".to_string()],
+            api_roles: vec!["authenticated".to_string()],
+            assume_data_api_grants: false,
+            explain_console_grants: true,
+        }
+    }
+}
+
+impl Settings {
+    pub fn is_exposed(&self, schema: &str) -> bool {
+        self.exposed_schemas.iter().any(|exposed| exposed == schema)
+    }
+
+    /// Plain and partitioned tables the Data API serves.
+    pub fn exposed_tables<'a>(&'a self, catalog: &'a Catalog) -> impl Iterator<Item = &'a Table> + 'a {
+        catalog.tables().filter(|table| table.kind.has_rows() && self.is_exposed(&table.schema))
+    }
+}
+
+/// What a finding is about, as the JSON contract names it.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Object {
+    pub kind: ObjectKind,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub schema: Option<String>,
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub table: Option<String>,
+}
+
+impl Object {
+    pub fn table(table: &Table) -> Object {
+        let kind = match table.kind {
+            TableKind::View => ObjectKind::View,
+            TableKind::MaterializedView => ObjectKind::MaterializedView,
+            _ => ObjectKind::Table,
+        };
+        Object { kind, schema: Some(table.schema.clone()), name: table.name.clone(), table: None }
+    }
+
+    pub fn schema(name: &str) -> Object {
+        Object { kind: ObjectKind::Schema, schema: None, name: name.to_string(), table: None }
+    }
+
+    pub fn database(name: &str) -> Object {
+        Object { kind: ObjectKind::Database, schema: None, name: name.to_string(), table: None }
+    }
+
+    pub fn statement(file: &str) -> Object {
+        Object { kind: ObjectKind::Statement, schema: None, name: file.to_string(), table: None }
+    }
+}
+
+impl fmt::Display for Object {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (&self.schema, &self.table) {
+            (Some(schema), Some(table)) => write!(f, "{} on {schema}.{table}", self.name),
+            (Some(schema), None) => write!(f, "{schema}.{}", self.name),
+            (None, _) => f.write_str(&self.name),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ObjectKind {
+    Table,
+    View,
+    MaterializedView,
+    Policy,
+    Schema,
+    Sequence,
+    Function,
+    Database,
+    Statement,
+}
+
+/// Whether applying a fix can change who sees or changes which rows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Applicability {
+    /// Cannot widen access beyond what policies already allow.
+    Safe,
+    /// Changes access: read it before applying.
+    Review,
+}
+
+/// The order fixes must run in, so that one file applies in one go.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Phase {
+    Database,
+    RowLevelSecurity,
+    Policy,
+    Grant,
+    DefaultPrivileges,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fix {
+    pub sql: String,
+    pub applicability: Applicability,
+    pub phase: Phase,
+}
+
+#[derive(Clone, Debug)]
+pub struct Finding {
+    pub rule: &'static Rule,
+    pub severity: Severity,
+    pub object: Object,
+    pub message: String,
+    /// The change to make, in words.
+    pub help: String,
+    pub location: Option<Span>,
+    pub fix: Option<Fix>,
+}
+
+impl Finding {
+    pub fn new(code: &str, object: Object, message: String, help: String, location: Option<Span>) -> Finding {
+        let rule = rule(code);
+        Finding { rule, severity: rule.level, object, message, help, location, fix: None }
+    }
+
+    pub fn with_fix(mut self, fix: Fix) -> Finding {
+        self.fix = Some(fix);
+        self
+    }
+}
+
+/// Runs every registered check. Levels and ignores are applied by the caller.
+pub fn check(catalog: &Catalog, settings: &Settings) -> Vec<Finding> {
+    RULES.iter().filter_map(|rule| rule.check).flat_map(|check| check(catalog, settings)).collect()
+}
+
+/// Levenshtein distance, for rule-name suggestions.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, a_char) in a.chars().enumerate() {
+        let mut current = vec![i + 1];
+        for (j, b_char) in b.iter().enumerate() {
+            let substitution = previous[j] + usize::from(a_char != *b_char);
+            current.push(substitution.min(previous[j + 1] + 1).min(current[j] + 1));
+        }
+        previous = current;
+    }
+    previous[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_and_names_are_unique_and_well_formed() {
+        for (i, rule) in RULES.iter().enumerate() {
+            assert_eq!(rule.code, format!("NL{i:03}"), "codes are dense and ordered");
+            assert!(rule.name.chars().all(|c| c.is_ascii_lowercase() || c == '-'), "{}", rule.name);
+            assert_eq!(RULES.iter().filter(|other| other.name == rule.name).count(), 1);
+        }
+    }
+
+    #[test]
+    fn find_accepts_codes_and_names_and_suggests_near_misses() {
+        assert_eq!(find("nl001").map(|r| r.name), Some("rls-disabled"));
+        assert_eq!(find("rls-no-policy").map(|r| r.code), Some("NL002"));
+        assert!(find("NL999").is_none());
+        assert_eq!(suggest("rls-disable"), Some("rls-disabled"));
+        assert_eq!(suggest("missing-table-grant"), Some("missing-table-grants"));
+        assert_eq!(suggest("completely-different"), None);
+    }
+}

@@ -1,0 +1,31 @@
+//! NL006 policy-rls-disabled: a table has policies while row-level security is off, so
+//! PostgreSQL ignores them. Any schema: the policies are dead code wherever they are.
+
+use super::{Applicability, Finding, Fix, Object, Phase, Settings};
+use crate::fix;
+use crate::model::Catalog;
+
+pub fn check(catalog: &Catalog, _settings: &Settings) -> Vec<Finding> {
+    catalog
+        .tables()
+        .filter(|table| table.kind.has_rows() && !table.rls_enabled && !table.policies.is_empty())
+        .map(|table| {
+            let name = table.qualified_name();
+            let policies: Vec<String> =
+                table.policies.iter().map(|policy| format!("`{}`", policy.name)).collect();
+            let message = format!(
+                "table `{name}` has {} ({}) but row-level security is off, so PostgreSQL ignores them",
+                if policies.len() == 1 { "a policy" } else { "policies" },
+                policies.join(", ")
+            );
+            let help = format!("enable row-level security on `{name}` so its policies take effect");
+            // The statement that turned RLS off explains it best; else the first policy.
+            let location = table.rls_origin.or(table.policies[0].origin).or(table.origin);
+            Finding::new("NL006", Object::table(table), message, help, location).with_fix(Fix {
+                sql: fix::enable_rls(table),
+                applicability: Applicability::Review,
+                phase: Phase::RowLevelSecurity,
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,45 @@
+//! NL001 rls-disabled: a plain or partitioned table in an exposed schema with row-level
+//! security off. Partitions count on their own: the parent's RLS does not apply when a
+//! partition is queried directly.
+
+use super::{Applicability, Finding, Fix, Object, Phase, Settings};
+use crate::fix::{self, PolicyFallback};
+use crate::model::Catalog;
+
+pub fn check(catalog: &Catalog, settings: &Settings) -> Vec<Finding> {
+    settings
+        .exposed_tables(catalog)
+        .filter(|table| !table.rls_enabled)
+        .map(|table| {
+            let name = table.qualified_name();
+            let parent = table.partition_of.and_then(|id| catalog.table(id));
+            let message = match parent {
+                Some(parent) => format!(
+                    "partition `{name}` has row-level security off: requests to it directly skip the policies of `{}` and see every row",
+                    parent.qualified_name()
+                ),
+                None => format!(
+                    "table `{name}` is exposed through the Data API with row-level security off: any role with grants on it can read and change every row"
+                ),
+            };
+            let mut sql = fix::enable_rls(table);
+            let mut help = format!("enable row-level security on `{name}`");
+            // A table with no policy would return nothing once RLS is on: give it one.
+            if table.policies.is_empty()
+                && parent.is_none()
+                && let Some(policy) = fix::policy_template(table, settings, PolicyFallback::ReadOnly)
+            {
+                sql.push('\n');
+                sql.push_str(&policy);
+                help.push_str(" and add a policy for the API roles");
+            }
+            // Point at the statement that turned RLS off, else at the CREATE TABLE.
+            let location = table.rls_origin.or(table.origin);
+            Finding::new("NL001", Object::table(table), message, help, location).with_fix(Fix {
+                sql,
+                applicability: Applicability::Review,
+                phase: Phase::RowLevelSecurity,
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,229 @@
+//! dbmate's `-- migrate:up` / `-- migrate:down` markers: finding them and keeping the up half.
+//!
+//! This is the only SQL `source` knows: two comment lines. Blanking keeps every byte offset
+//! and newline, so positions the later stages compute in the returned text are positions in
+//! the file. It does not parse SQL or the marker options (`transaction:false`).
+
+use std::borrow::Cow;
+use std::io::Read;
+use std::path::Path;
+
+/// How much of a file detection reads when looking for `-- migrate:up`.
+const MARKER_SEARCH_LIMIT: u64 = 64 * 1024;
+
+const UP_MARKER: &[u8] = b"migrate:up";
+const DOWN_MARKER: &[u8] = b"migrate:down";
+
+/// Keeps what dbmate runs when migrating up: the lines after the first `-- migrate:up` line
+/// and before the next `-- migrate:down` line. Everything else, the marker lines included,
+/// becomes spaces, except `\n` and `\r`, so the text keeps its byte length and line breaks. A
+/// text without an up marker comes back whole, untouched.
+pub fn keep_up_half(text: &str) -> Cow<'_, str> {
+    let Some((keep_start, keep_end)) = up_half_range(text.as_bytes()) else {
+        return Cow::Borrowed(text);
+    };
+    let (Some(before), Some(kept), Some(after)) =
+        (text.get(..keep_start), text.get(keep_start..keep_end), text.get(keep_end..))
+    else {
+        // The range always falls on line starts, hence on character boundaries; should it
+        // not, the whole text is better than a panic.
+        return Cow::Borrowed(text);
+    };
+    let mut up_half = String::with_capacity(text.len());
+    push_blanked(&mut up_half, before);
+    up_half.push_str(kept);
+    push_blanked(&mut up_half, after);
+    Cow::Owned(up_half)
+}
+
+/// Whether the start of the file at `path` has a line starting with `-- migrate:up`. Reads at
+/// most 64 KiB; unreadable files and bytes that are not UTF-8 simply count as "no marker".
+pub fn file_has_up_marker(path: &Path) -> bool {
+    let Ok(file) = std::fs::File::open(path) else {
+        return false;
+    };
+    let mut head = Vec::new();
+    if file.take(MARKER_SEARCH_LIMIT).read_to_end(&mut head).is_err() {
+        return false;
+    }
+    lines(&head).any(|line| is_marker_line(line.text, UP_MARKER))
+}
+
+/// One line of a text: its start offset, its bytes without `\n`, and where the next begins.
+struct Line<'text> {
+    start: usize,
+    text: &'text [u8],
+    next_start: usize,
+}
+
+fn up_half_range(bytes: &[u8]) -> Option<(usize, usize)> {
+    let mut lines = lines(bytes);
+    let keep_start = lines.find(|line| is_marker_line(line.text, UP_MARKER))?.next_start;
+    let keep_end =
+        lines.find(|line| is_marker_line(line.text, DOWN_MARKER)).map_or(bytes.len(), |line| line.start);
+    Some((keep_start, keep_end))
+}
+
+fn lines(bytes: &[u8]) -> impl Iterator<Item = Line<'_>> {
+    let mut start = 0;
+    std::iter::from_fn(move || {
+        if start >= bytes.len() {
+            return None;
+        }
+        let line_start = start;
+        let (text_end, next_start) = match bytes[line_start..].iter().position(|&byte| byte == b'\n') {
+            Some(offset) => (line_start + offset, line_start + offset + 1),
+            None => (bytes.len(), bytes.len()),
+        };
+        start = next_start;
+        Some(Line { start: line_start, text: &bytes[line_start..text_end], next_start })
+    })
+}
+
+/// dbmate's own pattern is `^--\s*migrate:up`: two dashes at the start of the line, optional
+/// blanks, then the marker word. A leading byte-order mark is skipped (editors on Windows put
+/// one before the first line).
+fn is_marker_line(line: &[u8], marker: &[u8]) -> bool {
+    let line = line.strip_prefix("\u{feff}".as_bytes()).unwrap_or(line);
+    let Some(after_dashes) = line.strip_prefix(b"--") else {
+        return false;
+    };
+    let first_non_blank = after_dashes.iter().position(|&byte| byte != b' ' && byte != b'\t');
+    first_non_blank.is_some_and(|offset| after_dashes[offset..].starts_with(marker))
+}
+
+fn push_blanked(out: &mut String, text: &str) {
+    for character in text.chars() {
+        match character {
+            '\n' | '\r' => out.push(character),
+            other => out.extend(std::iter::repeat_n(' ', other.len_utf8())),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn newline_offsets(text: &str) -> Vec<usize> {
+        text.bytes().enumerate().filter(|(_, byte)| *byte == b'\n').map(|(offset, _)| offset).collect()
+    }
+
+    #[test]
+    fn keeps_the_up_half_and_blanks_the_rest() {
+        let text = "-- migrate:up\nCREATE TABLE t (id int);\n\n-- migrate:down\nDROP TABLE t;\n";
+        let up_half = keep_up_half(text);
+        assert_eq!(up_half, "             \nCREATE TABLE t (id int);\n\n               \n             \n");
+        assert_eq!(up_half.len(), text.len());
+        assert_eq!(newline_offsets(&up_half), newline_offsets(text));
+        assert_eq!(up_half.find("CREATE"), text.find("CREATE"));
+    }
+
+    #[test]
+    fn text_before_the_up_marker_is_blanked() {
+        let text = "-- a note\n-- migrate:up transaction:false\nCREATE INDEX CONCURRENTLY i ON t (a);\n";
+        let up_half = keep_up_half(text);
+        assert_eq!(
+            up_half,
+            format!("{}\n{}\nCREATE INDEX CONCURRENTLY i ON t (a);\n", " ".repeat(9), " ".repeat(31))
+        );
+        assert_eq!(up_half.len(), text.len());
+    }
+
+    #[test]
+    fn multibyte_characters_become_one_space_per_byte() {
+        let text = "-- migrate:up\nSELECT 'é';\n-- migrate:down\nSELECT 'ü∑';\n";
+        let up_half = keep_up_half(text);
+        assert_eq!(up_half.len(), text.len());
+        assert_eq!(newline_offsets(&up_half), newline_offsets(text));
+        assert!(up_half.contains("SELECT 'é';"));
+        assert!(!up_half.contains('ü'));
+        assert_eq!(up_half.split('\n').nth(3), Some(" ".repeat("SELECT 'ü∑';".len()).as_str()));
+    }
+
+    #[test]
+    fn crlf_line_ends_are_kept() {
+        let text = "-- migrate:up\r\nSELECT 1;\r\n-- migrate:down\r\nSELECT 2;\r\n";
+        let up_half = keep_up_half(text);
+        assert_eq!(up_half, "             \r\nSELECT 1;\r\n               \r\n         \r\n");
+    }
+
+    #[test]
+    fn a_file_without_up_marker_is_returned_whole() {
+        let text = "CREATE TABLE t (id int);\n-- migrate:down\nDROP TABLE t;\n";
+        assert!(matches!(keep_up_half(text), Cow::Borrowed(same) if same == text));
+        assert!(matches!(keep_up_half(""), Cow::Borrowed("")));
+    }
+
+    #[test]
+    fn a_down_marker_before_the_up_marker_is_blanked_with_the_rest() {
+        let text = "-- migrate:down\nDROP TABLE t;\n-- migrate:up\nCREATE TABLE t ();\n";
+        let up_half = keep_up_half(text);
+        assert_eq!(
+            up_half,
+            format!("{}\n{}\n{}\nCREATE TABLE t ();\n", " ".repeat(15), " ".repeat(13), " ".repeat(13))
+        );
+    }
+
+    #[test]
+    fn up_marker_on_the_last_line_keeps_nothing() {
+        let text = "SELECT 1;\n-- migrate:up";
+        assert_eq!(keep_up_half(text), "         \n             ");
+    }
+
+    #[test]
+    fn every_combination_of_tricky_pieces_keeps_length_and_newlines() {
+        let pieces = ["-- migrate:up", "-- migrate:down", "é∑", "\n", "\r\n", "SELECT 1;", "--", "\u{feff}"];
+        let mut texts = vec![String::new()];
+        for _ in 0..4 {
+            let longer: Vec<String> = texts
+                .iter()
+                .flat_map(|text| pieces.iter().map(move |piece| format!("{text}{piece}")))
+                .collect();
+            texts.extend(longer);
+        }
+        for text in &texts {
+            let up_half = keep_up_half(text);
+            assert_eq!(up_half.len(), text.len(), "{text:?}");
+            assert_eq!(newline_offsets(&up_half), newline_offsets(text), "{text:?}");
+            let kept_or_blank = up_half.bytes().zip(text.bytes()).all(|(new, old)| new == old || new == b' ');
+            assert!(kept_or_blank, "{text:?} became {up_half:?}");
+        }
+    }
+
+    #[test]
+    fn marker_lines_follow_dbmate_pattern() {
+        assert!(is_marker_line(b"-- migrate:up", UP_MARKER));
+        assert!(is_marker_line(b"--migrate:up", UP_MARKER));
+        assert!(is_marker_line(b"--\tmigrate:up transaction:false", UP_MARKER));
+        assert!(is_marker_line("\u{feff}-- migrate:up".as_bytes(), UP_MARKER));
+        assert!(!is_marker_line(b" -- migrate:up", UP_MARKER));
+        assert!(!is_marker_line(b"-- migrate:down", UP_MARKER));
+        assert!(!is_marker_line(b"SELECT 1; -- migrate:up", UP_MARKER));
+        assert!(!is_marker_line(b"--", UP_MARKER));
+        assert!(is_marker_line(b"-- migrate:down", DOWN_MARKER));
+    }
+
+    #[test]
+    fn marker_search_tolerates_bad_bytes_and_missing_files() {
+        let folder = tempfile::tempdir().expect("temp dir");
+        let with_marker = folder.path().join("1_a.sql");
+        std::fs::write(&with_marker, b"\xff\xfe junk\n-- migrate:up\nSELECT 1;\n").expect("write");
+        assert!(file_has_up_marker(&with_marker));
+        let without_marker = folder.path().join("2_b.sql");
+        std::fs::write(&without_marker, b"\xff\xfe SELECT 1;\n").expect("write");
+        assert!(!file_has_up_marker(&without_marker));
+        assert!(!file_has_up_marker(&folder.path().join("missing.sql")));
+        assert!(!file_has_up_marker(folder.path()));
+    }
+
+    #[test]
+    fn marker_search_reads_only_the_first_64_kib() {
+        let folder = tempfile::tempdir().expect("temp dir");
+        let late_marker = folder.path().join("1_late.sql");
+        let mut text = "-- filler\n".repeat(7000);
+        text.push_str("-- migrate:up\nSELECT 1;\n");
+        std::fs::write(&late_marker, text).expect("write");
+        assert!(!file_has_up_marker(&late_marker));
+    }
+}

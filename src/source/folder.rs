@@ -1,0 +1,264 @@
+//! Reading one folder: the migration files it directly holds, and the layout they follow.
+//!
+//! Reads names, not contents, except the first 64 KiB of `.sql` files when only dbmate's
+//! marker can tell the layout. It does not order files (`layouts.rs`) nor decide which
+//! folder of a project to read (`mod.rs`). Hidden entries and `node_modules` are never looked
+//! at.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use super::order::{FlywayName, parse_flyway_name};
+use super::{Layout, Notice, SourceError, dbmate, display_path};
+
+/// What one folder directly holds that matters to migration tools. Names are sorted byte by
+/// byte, so everything built from a listing is deterministic.
+#[derive(Debug)]
+pub struct FolderListing {
+    /// The folder, canonical.
+    pub path: PathBuf,
+    /// Regular files (or links to them) directly inside whose names end in `.sql`.
+    pub sql_files: Vec<String>,
+    /// Subfolders holding a `migration.sql` (Prisma's and drizzle-kit's newer layout).
+    pub migration_folders: Vec<String>,
+    /// Subfolders whose names start with a digit, like a migration's, but hold no
+    /// `migration.sql`.
+    pub numbered_folders_without_migration: Vec<String>,
+    /// `meta/_journal.json` exists (drizzle-kit).
+    pub has_journal: bool,
+    /// `sqitch.plan` exists (the folder is a sqitch project).
+    pub has_sqitch_plan: bool,
+    /// `migration_lock.toml` exists (Prisma).
+    pub has_migration_lock: bool,
+    /// Warnings about entries that could not be considered.
+    pub notices: Vec<Notice>,
+}
+
+impl FolderListing {
+    /// Lists `path`, which must be a folder.
+    pub fn read(path: &Path) -> Result<FolderListing, SourceError> {
+        let unreadable = |error| SourceError::Unreadable { path: path.to_path_buf(), error };
+        let mut listing = FolderListing {
+            path: path.to_path_buf(),
+            sql_files: Vec::new(),
+            migration_folders: Vec::new(),
+            numbered_folders_without_migration: Vec::new(),
+            has_journal: false,
+            has_sqitch_plan: false,
+            has_migration_lock: false,
+            notices: Vec::new(),
+        };
+        for entry in fs::read_dir(path).map_err(unreadable)? {
+            let entry = entry.map_err(unreadable)?;
+            listing.add_entry(&entry.path(), &entry.file_name());
+        }
+        listing.sql_files.sort();
+        listing.migration_folders.sort();
+        listing.numbered_folders_without_migration.sort();
+        listing.notices.sort_by(|left, right| left.path.cmp(&right.path));
+        Ok(listing)
+    }
+
+    /// Whether the folder directly holds anything a migration tool would run: `.sql` files,
+    /// migration subfolders, a drizzle journal or a sqitch plan.
+    pub fn holds_migrations(&self) -> bool {
+        !self.sql_files.is_empty() || self.holds_structured_migrations()
+    }
+
+    /// Whether the folder is a migrations folder beyond doubt: it has a drizzle journal, a
+    /// sqitch plan or migration subfolders. Loose `.sql` files alone are weaker evidence: a
+    /// project folder may hold a `seed.sql` or a schema dump next to its migrations folder.
+    pub fn holds_structured_migrations(&self) -> bool {
+        self.has_journal || self.has_sqitch_plan || !self.migration_folders.is_empty()
+    }
+
+    fn add_entry(&mut self, entry_path: &Path, file_name: &std::ffi::OsStr) {
+        let Some(name) = file_name.to_str() else {
+            if file_name.as_encoded_bytes().ends_with(b".sql") {
+                self.notices.push(Notice {
+                    path: Some(display_path(entry_path)),
+                    message: format!(
+                        "skipped `{}`: its file name is not valid UTF-8, so it cannot be ordered",
+                        file_name.to_string_lossy()
+                    ),
+                });
+            }
+            return;
+        };
+        if name.starts_with('.') || name == "node_modules" {
+            return;
+        }
+        // A broken link or an entry that vanished since the listing is no migration.
+        let Ok(metadata) = fs::metadata(entry_path) else {
+            return;
+        };
+        if metadata.is_dir() {
+            if name == "meta" && entry_path.join("_journal.json").is_file() {
+                self.has_journal = true;
+            }
+            if entry_path.join("migration.sql").is_file() {
+                self.migration_folders.push(name.to_string());
+            } else if name.starts_with(|character: char| character.is_ascii_digit()) {
+                self.numbered_folders_without_migration.push(name.to_string());
+            }
+        } else if metadata.is_file() {
+            match name {
+                "sqitch.plan" => self.has_sqitch_plan = true,
+                "migration_lock.toml" => self.has_migration_lock = true,
+                _ if name.ends_with(".sql") => self.sql_files.push(name.to_string()),
+                _ => {}
+            }
+        }
+    }
+}
+
+/// The layout of a migrations folder, judged by the first of these that holds: a drizzle
+/// journal; a sqitch plan; migration subfolders (Prisma with a `migration_lock.toml` or a
+/// `prisma` folder in the path, else drizzle-kit's newer layout); Flyway `V`/`R` names;
+/// golang-migrate `.up.sql` names; dbmate's `-- migrate:up` marker; a path ending in
+/// `supabase/migrations`; else a plain folder.
+pub fn detect_layout(listing: &FolderListing) -> Layout {
+    if listing.has_journal {
+        return Layout::Drizzle;
+    }
+    if listing.has_sqitch_plan {
+        return Layout::Sqitch;
+    }
+    if !listing.migration_folders.is_empty() {
+        let in_prisma_folder = listing.path.components().any(|component| component.as_os_str() == "prisma");
+        return if listing.has_migration_lock || in_prisma_folder { Layout::Prisma } else { Layout::Drizzle };
+    }
+    let is_flyway_run_name = |name: &String| {
+        matches!(parse_flyway_name(name), Some(FlywayName::Versioned { .. } | FlywayName::Repeatable { .. }))
+    };
+    if listing.sql_files.iter().any(is_flyway_run_name) {
+        return Layout::Flyway;
+    }
+    if listing.sql_files.iter().any(|name| name.ends_with(".up.sql")) {
+        return Layout::GolangMigrate;
+    }
+    if listing.sql_files.iter().any(|name| dbmate::file_has_up_marker(&listing.path.join(name))) {
+        return Layout::Dbmate;
+    }
+    if listing.path.ends_with("supabase/migrations") {
+        return Layout::Supabase;
+    }
+    Layout::Plain
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn folder_with(files: &[(&str, &str)]) -> tempfile::TempDir {
+        let folder = tempfile::tempdir().expect("temp dir");
+        for (relative, text) in files {
+            let path = folder.path().join(relative);
+            if let Some(parent) = path.parent() {
+                fs::create_dir_all(parent).expect("create parent");
+            }
+            fs::write(path, text).expect("write file");
+        }
+        folder
+    }
+
+    fn detect(folder: &Path) -> Layout {
+        detect_layout(&FolderListing::read(folder).expect("listing"))
+    }
+
+    #[test]
+    fn listing_sorts_and_skips_hidden_entries_and_node_modules() {
+        let folder = folder_with(&[
+            ("b.sql", ""),
+            ("a.sql", ""),
+            ("notes.txt", ""),
+            (".hidden.sql", ""),
+            (".git/x.sql", ""),
+            ("node_modules/1_x/migration.sql", ""),
+            ("2_second/migration.sql", ""),
+            ("1_first/migration.sql", ""),
+            ("3_empty/readme.md", ""),
+            ("docs/migration.md", ""),
+        ]);
+        let listing = FolderListing::read(folder.path()).expect("listing");
+        assert_eq!(listing.sql_files, ["a.sql", "b.sql"]);
+        assert_eq!(listing.migration_folders, ["1_first", "2_second"]);
+        assert_eq!(listing.numbered_folders_without_migration, ["3_empty"]);
+        assert!(!listing.has_journal && !listing.has_sqitch_plan && !listing.has_migration_lock);
+        assert!(listing.holds_migrations() && listing.holds_structured_migrations());
+        assert!(listing.notices.is_empty());
+    }
+
+    #[test]
+    fn a_folder_named_like_a_sql_file_is_not_one() {
+        let folder = folder_with(&[("x.sql/inner.txt", "")]);
+        let listing = FolderListing::read(folder.path()).expect("listing");
+        assert!(listing.sql_files.is_empty());
+        assert!(!listing.holds_migrations());
+    }
+
+    #[test]
+    fn reading_a_missing_folder_is_an_error_naming_it() {
+        let folder = tempfile::tempdir().expect("temp dir");
+        let missing = folder.path().join("gone");
+        let error = FolderListing::read(&missing).expect_err("missing folder");
+        assert!(
+            error.to_string().starts_with(&format!("cannot read `{}`: ", display_path(&missing))),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn detection_order() {
+        let journal = folder_with(&[("meta/_journal.json", "{}"), ("sqitch.plan", ""), ("V1__x.sql", "")]);
+        assert_eq!(detect(journal.path()), Layout::Drizzle);
+        let sqitch = folder_with(&[("sqitch.plan", ""), ("1_x/migration.sql", "")]);
+        assert_eq!(detect(sqitch.path()), Layout::Sqitch);
+        let prisma =
+            folder_with(&[("migration_lock.toml", ""), ("1_x/migration.sql", ""), ("V1__x.sql", "")]);
+        assert_eq!(detect(prisma.path()), Layout::Prisma);
+        let drizzle_folders = folder_with(&[("20240101000000_x/migration.sql", "")]);
+        assert_eq!(detect(drizzle_folders.path()), Layout::Drizzle);
+        let flyway = folder_with(&[("R__x.sql", ""), ("1_x.up.sql", "")]);
+        assert_eq!(detect(flyway.path()), Layout::Flyway);
+        let undo_only = folder_with(&[("U1__x.sql", ""), ("1_x.up.sql", "")]);
+        assert_eq!(detect(undo_only.path()), Layout::GolangMigrate);
+        let dbmate = folder_with(&[("1_a.sql", "SELECT 1;\n"), ("2_b.sql", "-- migrate:up\nSELECT 1;\n")]);
+        assert_eq!(detect(dbmate.path()), Layout::Dbmate);
+        let plain = folder_with(&[("1_a.sql", "SELECT 1; -- migrate:up\n")]);
+        assert_eq!(detect(plain.path()), Layout::Plain);
+    }
+
+    #[test]
+    fn migration_folders_under_a_prisma_folder_are_prisma() {
+        let project = folder_with(&[("prisma/migrations/1_x/migration.sql", "")]);
+        assert_eq!(detect(&project.path().join("prisma/migrations")), Layout::Prisma);
+    }
+
+    #[test]
+    fn a_supabase_migrations_path_is_supabase() {
+        let project = folder_with(&[("supabase/migrations/1_x.sql", ""), ("other/migrations/1_x.sql", "")]);
+        assert_eq!(detect(&project.path().join("supabase/migrations")), Layout::Supabase);
+        assert_eq!(detect(&project.path().join("other/migrations")), Layout::Plain);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_sql_name_that_is_not_utf8_gets_a_notice() {
+        use std::os::unix::ffi::OsStrExt;
+        let folder = tempfile::tempdir().expect("temp dir");
+        let bad_name = std::ffi::OsStr::from_bytes(b"1_\xff.sql");
+        let Ok(()) = fs::write(folder.path().join(bad_name), "") else {
+            // Some file systems refuse such names; there is nothing to test then.
+            return;
+        };
+        fs::write(folder.path().join(std::ffi::OsStr::from_bytes(b"\xff.txt")), "").expect("write");
+        let listing = FolderListing::read(folder.path()).expect("listing");
+        assert!(listing.sql_files.is_empty());
+        assert_eq!(listing.notices.len(), 1);
+        assert_eq!(
+            listing.notices[0].message,
+            "skipped `1_\u{fffd}.sql`: its file name is not valid UTF-8, so it cannot be ordered"
+        );
+    }
+}
