@@ -25,9 +25,11 @@ pub struct File {
     pub text: Arc<str>,
 }
 
-/// A note for the user that is not a finding: skipped files, unanalyzed `DO` blocks.
+/// A message for the user that is not a finding: skipped files (warnings), unanalyzed
+/// `DO` blocks (notes).
 #[derive(Clone, Debug)]
 pub struct Notice {
+    pub warning: bool,
     pub path: Option<String>,
     pub line: Option<u32>,
     pub message: String,
@@ -84,6 +86,7 @@ fn check_set(
     let set = &selection.set;
     let layout = set.layout;
     run.notices.extend(set.notices.iter().map(|notice| Notice {
+        warning: true,
         path: notice.path.clone(),
         line: None,
         message: notice.message.clone(),
@@ -167,12 +170,16 @@ fn problem_findings(display: &str, file: FileId, loaded: &Loaded, notices: &mut 
     if let Some((message, line)) = &loaded.unreadable {
         let span = Span { file, line: *line, column: 1, start: 0, end: 0 };
         let help = "fix or remove the file; the other migrations were still checked".to_string();
-        findings.push(Finding::new("NL000", Object::statement(display), message.clone(), help, Some(span)));
+        findings.push(
+            Finding::new("NL000", Object::statement(display), message.clone(), help, Some(span))
+                .with_label("not read"),
+        );
     }
     for problem in &loaded.parsed.problems {
         let location = problem.location;
         match problem.kind {
             ProblemKind::NotAnalyzed => notices.push(Notice {
+                warning: false,
                 path: Some(display.to_string()),
                 line: Some(location.line),
                 message: problem.message.clone(),
@@ -188,13 +195,16 @@ fn problem_findings(display: &str, file: FileId, loaded: &Loaded, notices: &mut 
                 let help = "correct the statement; if PostgreSQL accepts it, neonlint's reader has a gap: \
                             the rest of the file was still analyzed"
                     .to_string();
-                findings.push(Finding::new(
-                    "NL000",
-                    Object::statement(display),
-                    problem.message.clone(),
-                    help,
-                    Some(span),
-                ));
+                findings.push(
+                    Finding::new(
+                        "NL000",
+                        Object::statement(display),
+                        problem.message.clone(),
+                        help,
+                        Some(span),
+                    )
+                    .with_label("could not be read"),
+                );
             }
         }
     }

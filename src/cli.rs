@@ -189,7 +189,8 @@ fn print_notices(run: &Run) {
             (Some(path), None) => format!("{path}: "),
             _ => String::new(),
         };
-        let _ = writeln!(stderr, "neonlint: note: {place}{}", notice.message);
+        let level = if notice.warning { "warning" } else { "note" };
+        let _ = writeln!(stderr, "neonlint: {level}: {place}{}", notice.message);
     }
 }
 

@@ -89,7 +89,7 @@ impl<'a> FindingDiagnostic<'a> {
             let first_line_end = text[start..].find('\n').map_or(text.len(), |n| start + n);
             let end = span.end.clamp(start, first_line_end).max(start);
             let end = text[start..end].trim_end().len() + start;
-            label = Some(LabeledSpan::new_primary_with_span(Some(label_text(finding)), start..end));
+            label = Some(LabeledSpan::new_primary_with_span(Some(finding.label.clone()), start..end));
             source = Some(NamedSource::new(path, text).with_language("sql"));
         }
         FindingDiagnostic {
@@ -99,13 +99,6 @@ impl<'a> FindingDiagnostic<'a> {
             source,
             label,
         }
-    }
-}
-
-fn label_text(finding: &Finding) -> String {
-    match finding.rule.code {
-        "NL000" => "not readable".to_string(),
-        _ => format!("{}", finding.object),
     }
 }
 

@@ -23,7 +23,8 @@ pub fn check(catalog: &Catalog, _settings: &Settings) -> Vec<Finding> {
             );
             let help = format!("grant all privileges on database `{name}` to `{NEON_SUPERUSER}`");
             let sql = format!("GRANT ALL PRIVILEGES ON DATABASE {} TO {NEON_SUPERUSER};", fix::ident(name));
-            Some(Finding::new("NL005", Object::database(name), message, help, database.origin).with_fix(Fix {
+            let label = format!("created without {missing} for `{NEON_SUPERUSER}`");
+            Some(Finding::new("NL005", Object::database(name), message, help, database.origin).with_label(label).with_fix(Fix {
                 sql,
                 applicability: Applicability::Safe,
                 phase: Phase::Database,

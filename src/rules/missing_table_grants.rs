@@ -49,9 +49,10 @@ fn check_role(catalog: &Catalog, settings: &Settings, table: &Table, role: &str)
     let sql = format!("GRANT {} ON TABLE {} TO {};", missing, fix::table_name(table), fix::ident(role));
     // With RLS on, policies still decide the rows; without it, a grant opens the table.
     let applicability = if table.rls_enabled { Applicability::Safe } else { Applicability::Review };
-    Some(Finding::new("NL003", Object::table(table), message, help, table.origin).with_fix(Fix {
-        sql,
-        applicability,
-        phase: Phase::Grant,
-    }))
+    let label = format!("`{role}` never gets {missing} on this table");
+    Some(
+        Finding::new("NL003", Object::table(table), message, help, table.origin)
+            .with_label(label)
+            .with_fix(Fix { sql, applicability, phase: Phase::Grant }),
+    )
 }

@@ -302,13 +302,21 @@ pub struct Finding {
     /// The change to make, in words.
     pub help: String,
     pub location: Option<Span>,
+    /// A few words under the underlined statement: what happens there.
+    pub label: String,
     pub fix: Option<Fix>,
 }
 
 impl Finding {
     pub fn new(code: &str, object: Object, message: String, help: String, location: Option<Span>) -> Finding {
         let rule = rule(code);
-        Finding { rule, severity: rule.level, object, message, help, location, fix: None }
+        let label = object.to_string();
+        Finding { rule, severity: rule.level, object, message, help, location, label, fix: None }
+    }
+
+    pub fn with_label(mut self, label: impl Into<String>) -> Finding {
+        self.label = label.into();
+        self
     }
 
     pub fn with_fix(mut self, fix: Fix) -> Finding {

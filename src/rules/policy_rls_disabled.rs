@@ -14,18 +14,24 @@ pub fn check(catalog: &Catalog, _settings: &Settings) -> Vec<Finding> {
             let policies: Vec<String> =
                 table.policies.iter().map(|policy| format!("`{}`", policy.name)).collect();
             let message = format!(
-                "table `{name}` has {} ({}) but row-level security is off, so PostgreSQL ignores them",
+                "table `{name}` has {} ({}) but row-level security is off, so PostgreSQL ignores {}",
                 if policies.len() == 1 { "a policy" } else { "policies" },
-                policies.join(", ")
+                policies.join(", "),
+                if policies.len() == 1 { "it" } else { "them" }
             );
             let help = format!("enable row-level security on `{name}` so its policies take effect");
             // The statement that turned RLS off explains it best; else the first policy.
-            let location = table.rls_origin.or(table.policies[0].origin).or(table.origin);
-            Finding::new("NL006", Object::table(table), message, help, location).with_fix(Fix {
-                sql: fix::enable_rls(table),
-                applicability: Applicability::Review,
-                phase: Phase::RowLevelSecurity,
-            })
+            let (location, label) = match table.rls_origin {
+                Some(span) => (Some(span), "row-level security turned off here"),
+                None => (table.policies[0].origin.or(table.origin), "this policy has no effect"),
+            };
+            Finding::new("NL006", Object::table(table), message, help, location).with_label(label).with_fix(
+                Fix {
+                    sql: fix::enable_rls(table),
+                    applicability: Applicability::Review,
+                    phase: Phase::RowLevelSecurity,
+                },
+            )
         })
         .collect()
 }

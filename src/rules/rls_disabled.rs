@@ -34,8 +34,11 @@ pub fn check(catalog: &Catalog, settings: &Settings) -> Vec<Finding> {
                 help.push_str(" and add a policy for the API roles");
             }
             // Point at the statement that turned RLS off, else at the CREATE TABLE.
-            let location = table.rls_origin.or(table.origin);
-            Finding::new("NL001", Object::table(table), message, help, location).with_fix(Fix {
+            let (location, label) = match table.rls_origin {
+                Some(span) => (Some(span), "row-level security turned off here"),
+                None => (table.origin, "created without row-level security"),
+            };
+            Finding::new("NL001", Object::table(table), message, help, location).with_label(label).with_fix(Fix {
                 sql,
                 applicability: Applicability::Review,
                 phase: Phase::RowLevelSecurity,

@@ -17,11 +17,9 @@ pub fn check(catalog: &Catalog, settings: &Settings) -> Vec<Finding> {
             );
             let help = format!("add a policy on `{name}` that says which rows each API role may use");
             let sql = fix::policy_template(table, settings, PolicyFallback::Skeleton).unwrap_or_default();
-            Finding::new("NL002", Object::table(table), message, help, table.rls_origin.or(table.origin)).with_fix(Fix {
-                sql,
-                applicability: Applicability::Review,
-                phase: Phase::Policy,
-            })
+            Finding::new("NL002", Object::table(table), message, help, table.rls_origin.or(table.origin))
+                .with_label("row-level security on, and no policy follows")
+                .with_fix(Fix { sql, applicability: Applicability::Review, phase: Phase::Policy })
         })
         .collect()
 }

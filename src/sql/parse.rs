@@ -10,6 +10,7 @@ use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::{Parser, ParserError};
 
 use super::classify::{Class, classify};
+use super::do_block;
 use super::fallback::{self, is_serial};
 use super::split::split;
 use super::{
@@ -41,13 +42,21 @@ pub fn parse_file(source: &str) -> ParsedFile {
         let kind = match classify(text) {
             Class::Irrelevant => continue,
             Class::Do => {
-                parsed.problems.push(Problem {
-                    kind: ProblemKind::NotAnalyzed,
-                    message:
-                        "`DO` block is not analyzed: grants, policies or RLS changes inside it are not seen"
-                            .to_string(),
-                    location,
-                });
+                let block = do_block::read(source, piece.start, piece.end);
+                for inner in &block.statements {
+                    match read_statement(&source[inner.start..inner.end]) {
+                        Ok(StatementKind::Other) => {}
+                        Ok(kind) => parsed.statements.push(Statement {
+                            kind,
+                            location: index.location(inner.start, inner.end),
+                            comments_start: piece.comments_start,
+                        }),
+                        Err(_) => parsed.problems.push(not_analyzed(location)),
+                    }
+                }
+                if block.unanalyzed {
+                    parsed.problems.push(not_analyzed(location));
+                }
                 continue;
             }
             Class::SearchPathCall => match fallback::read(text) {
@@ -71,6 +80,15 @@ pub fn parse_file(source: &str) -> ParsedFile {
         }
     }
     parsed
+}
+
+fn not_analyzed(location: Location) -> Problem {
+    Problem {
+        kind: ProblemKind::NotAnalyzed,
+        message: "`DO` block is not analyzed: grants, policies or RLS changes made by its dynamic SQL or loops are not seen"
+            .to_string(),
+        location,
+    }
 }
 
 /// sqlparser's complaint about a statement, with its position inside the statement.
@@ -608,7 +626,9 @@ mod tests {
 
     #[test]
     fn typo_in_the_first_word_is_a_parse_error_and_do_is_a_note() {
-        let parsed = parse_file("CRATE TABLE t (a int);\nDO $$ BEGIN END $$;");
+        let parsed = parse_file(
+            "CRATE TABLE t (a int);\nDO $$ BEGIN EXECUTE 'GRANT x TO y'; END $$;\nDO $$ BEGIN END $$;",
+        );
         let kinds: Vec<_> = parsed.problems.iter().map(|p| (p.kind, p.location.line)).collect();
         assert_eq!(kinds, vec![(ProblemKind::ParseError, 1), (ProblemKind::NotAnalyzed, 2)]);
     }

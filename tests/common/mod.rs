@@ -1,0 +1,114 @@
+//! Helpers shared by the CLI tests: run the built binary, read its JSON report.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn fixture(path: &str) -> PathBuf {
+    root().join("fixtures").join(path)
+}
+
+/// The outcome of one `neonlint` run.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Runs the binary from the repository root with `NO_COLOR` set.
+pub fn neonlint(args: &[&str]) -> Run {
+    neonlint_in(&root(), args)
+}
+
+pub fn neonlint_in(dir: &Path, args: &[&str]) -> Run {
+    let output: Output = Command::new(env!("CARGO_BIN_EXE_neonlint"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env_remove("DATABASE_URL")
+        .output()
+        .expect("the neonlint binary runs");
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+/// One finding reduced to what the tests compare: code, object, file name, line.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Found {
+    pub code: String,
+    pub object: String,
+    pub file: Option<String>,
+    pub line: Option<u64>,
+}
+
+/// Shorthand for an expected finding; `file` is the file name (no folder), or "" for none.
+pub fn found(code: &str, object: &str, file: &str, line: u64) -> Found {
+    Found {
+        code: code.to_string(),
+        object: object.to_string(),
+        file: (!file.is_empty()).then(|| file.to_string()),
+        line: (!file.is_empty()).then_some(line),
+    }
+}
+
+/// Runs `neonlint check --format json` with `args` and returns its findings, checking
+/// the exit code is 0 or 1 and the report is well-formed.
+pub fn findings(args: &[&str]) -> Vec<Found> {
+    let mut full = vec!["check", "--format", "json"];
+    full.extend_from_slice(args);
+    let run = neonlint(&full);
+    assert!(run.code == 0 || run.code == 1, "exit {}: {}", run.code, run.stderr);
+    parse_findings(&run.stdout)
+}
+
+pub fn parse_findings(json: &str) -> Vec<Found> {
+    let report: Value = serde_json::from_str(json).unwrap_or_else(|e| panic!("invalid JSON ({e}): {json}"));
+    assert_eq!(report["version"], 1);
+    report["findings"]
+        .as_array()
+        .expect("findings is an array")
+        .iter()
+        .map(|finding| {
+            let object = &finding["object"];
+            let object_name = match (object["schema"].as_str(), object["table"].as_str()) {
+                // A statement is named by its file: compare the file name only.
+                _ if object["kind"] == "statement" => {
+                    Path::new(object["name"].as_str().unwrap()).file_name().unwrap().to_string_lossy().into_owned()
+                }
+                (Some(schema), Some(table)) => format!("{} on {schema}.{table}", object["name"].as_str().unwrap()),
+                (Some(schema), None) => format!("{schema}.{}", object["name"].as_str().unwrap()),
+                (None, _) => object["name"].as_str().unwrap().to_string(),
+            };
+            let location = &finding["location"];
+            Found {
+                code: finding["code"].as_str().unwrap().to_string(),
+                object: object_name,
+                file: location["file"]
+                    .as_str()
+                    .map(|file| Path::new(file).file_name().unwrap().to_string_lossy().into_owned()),
+                line: location["line"].as_u64(),
+            }
+        })
+        .collect()
+}
+
+/// Fails with the full list when the findings differ, sorted for a stable comparison.
+pub fn assert_findings(mut actual: Vec<Found>, mut expected: Vec<Found>, context: &str) {
+    actual.sort();
+    expected.sort();
+    assert_eq!(
+        actual, expected,
+        "{context}: findings differ. If the new findings are right, update the expectation in this test; \
+         if a good fixture now has findings, the rule has a false positive"
+    );
+}
