@@ -14,7 +14,7 @@ use crate::model::{Catalog, FileId, Span};
 use crate::replay::{Options, Replay};
 use crate::rules::{self, Finding, Object, Settings};
 use crate::source::{self, Layout, Selection};
-use crate::sql::{self, ParsedFile, ProblemKind, Statement};
+use crate::sql::{self, ParsedFile, ProblemKind};
 
 /// One migration file as read.
 pub struct File {
@@ -228,13 +228,4 @@ fn sort_findings(findings: &mut [Finding]) {
 
 fn same_file(a: &Path, b: &Path) -> bool {
     a == b || matches!((a.canonicalize(), b.canonicalize()), (Ok(a), Ok(b)) if a == b)
-}
-
-/// Replays `statements` files, for tests and the fix round trip.
-pub fn replay_statements(files: &[Vec<Statement>], options: &Options) -> Catalog {
-    let mut replay = Replay::new(options);
-    for (index, statements) in files.iter().enumerate() {
-        replay.file(FileId(index as u32), statements);
-    }
-    replay.finish()
 }

@@ -8,7 +8,7 @@
 //! statement would not.
 
 use crate::model::{
-    Acl, Catalog, Database, DefaultAcl, DefaultAclKey, DefaultObjectType, Extension, FileId, Grantee, Policy,
+    Acl, Catalog, Database, DefaultAclKey, DefaultObjectType, Extension, FileId, Grantee, Policy,
     Privileges, Role, RoleName, Schema, Span, Table, TableId, TableKind,
 };
 use crate::sql::{
@@ -567,7 +567,7 @@ impl Replay {
                     schema: schema.clone(),
                     object_type: change.object_type,
                 };
-                let entry = self.catalog.default_acls.entry(key).or_insert_with(DefaultAcl::default);
+                let entry = self.catalog.default_acls.entry(key).or_default();
                 apply(&mut entry.acl, change.grant, &grantees, privileges);
                 entry.origin = Some(span);
             }

@@ -55,8 +55,8 @@ pub fn read(source: &str, start: usize, end: usize) -> DoBlock {
 
 /// The part of a quoted body between its delimiters.
 fn body_range(quoted: &str) -> (usize, usize) {
-    if quoted.starts_with('$') {
-        let tag_end = quoted[1..].find('$').map_or(1, |i| i + 2);
+    if let Some(after_dollar) = quoted.strip_prefix('$') {
+        let tag_end = after_dollar.find('$').map_or(1, |i| i + 2);
         (tag_end, quoted.len() - tag_end)
     } else {
         (1, quoted.len().saturating_sub(1))

@@ -355,10 +355,7 @@ impl<'a> Cursor<'a> {
             with_check: None,
         };
         if self.eat("as") {
-            policy.permissive = match self.eat_any(&["permissive", "restrictive"])?.as_str() {
-                "restrictive" => false,
-                _ => true,
-            };
+            policy.permissive = self.eat_any(&["permissive", "restrictive"])? == "permissive";
         }
         if self.eat("for") {
             policy.command = self.policy_command()?;
@@ -597,10 +594,7 @@ impl<'a> Cursor<'a> {
                 break;
             }
         }
-        let grant = match self.eat_any(&["grant", "revoke"])?.as_str() {
-            "grant" => true,
-            _ => false,
-        };
+        let grant = self.eat_any(&["grant", "revoke"])? == "grant";
         if !grant {
             self.eat_all(&["grant", "option", "for"]);
         }
