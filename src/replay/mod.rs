@@ -34,7 +34,8 @@ pub struct Replay {
     migration_role_configured: bool,
     search_path: Option<Vec<String>>,
     current_role: RoleName,
-    last_table_creator: Option<RoleName>,
+    /// The table created last, to name the migration role when it is not configured.
+    last_table: Option<TableId>,
     file: FileId,
 }
 
@@ -46,7 +47,7 @@ impl Replay {
             migration_role_configured: options.migration_role.is_some(),
             search_path: None,
             current_role: options.migration_role.clone(),
-            last_table_creator: None,
+            last_table: None,
             file: FileId(0),
         };
         if options.assume_data_api_grants {
@@ -84,11 +85,13 @@ impl Replay {
         }
     }
 
+    /// The catalog as the last migration left it. Without a configured migration role,
+    /// the migration role is the owner of the table created last: the role that created
+    /// it, or the one a dump's `ALTER TABLE … OWNER TO` gave it to.
     pub fn finish(mut self) -> Catalog {
-        self.catalog.migration_role = if self.migration_role_configured {
-            self.session_role
-        } else {
-            self.last_table_creator.unwrap_or(self.session_role)
+        self.catalog.migration_role = match self.last_table.and_then(|id| self.catalog.table(id)) {
+            Some(table) if !self.migration_role_configured => table.owner.clone(),
+            _ => self.session_role,
         };
         self.catalog
     }
@@ -340,8 +343,7 @@ impl Replay {
         let mut table = self.new_relation(schema, &create.name.name, create.kind, span);
         table.partition_of = partition_of;
         table.columns = create.columns.clone();
-        self.catalog.add_table(table);
-        self.last_table_creator = Some(self.current_role.clone());
+        self.last_table = Some(self.catalog.add_table(table));
     }
 
     fn create_view(&mut self, view: &CreateView, span: Span) {

@@ -218,12 +218,15 @@ fn default_privileges_global_and_per_schema_add_up_and_schema_revoke_cannot_remo
 }
 
 #[test]
-fn migration_role_without_config_is_the_role_that_created_the_last_table() {
+fn migration_role_without_config_is_the_owner_of_the_last_table() {
     let catalog = replay(&["SET ROLE app_owner; CREATE TABLE t ();", "CREATE TABLE u ();"]);
     assert_eq!(table(&catalog, "public", "t").owner.as_deref(), Some("app_owner"));
     // SET ROLE lasts for its file only.
     assert_eq!(table(&catalog, "public", "u").owner, None);
     assert_eq!(catalog.migration_role, None);
+    // A dump hands every table to its owner right after creating it.
+    let catalog = replay(&[r#"CREATE TABLE "public"."t" (); ALTER TABLE "public"."t" OWNER TO "postgres";"#]);
+    assert_eq!(catalog.migration_role.as_deref(), Some("postgres"));
 }
 
 #[test]

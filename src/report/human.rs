@@ -33,6 +33,16 @@ pub fn render_human(
             // Rendering into a String only fails on a formatter bug; say it plainly.
             out.push_str(&format!("{}: {}\n", finding.rule.code, finding.message));
         }
+        // The fix goes below miette's help, unwrapped, so it can be copied as it is.
+        if let Some(fix) = finding.fix.as_ref().filter(|fix| !fix.sql.is_empty()) {
+            out.push_str(match fix.applicability {
+                Applicability::Safe => "  fix:\n",
+                Applicability::Review => "  fix (review: changes who can see rows):\n",
+            });
+            for line in fix.sql.lines() {
+                out.push_str(&format!("      {line}\n"));
+            }
+        }
         out.push('\n');
     }
     out.push_str(&summary_line(summary));
@@ -67,18 +77,7 @@ struct FindingDiagnostic<'a> {
 
 impl<'a> FindingDiagnostic<'a> {
     fn new(finding: &'a Finding, sources: &dyn Sources) -> Self {
-        let mut help = finding.help.clone();
-        if let Some(fix) = finding.fix.as_ref().filter(|fix| !fix.sql.is_empty()) {
-            let review = match fix.applicability {
-                Applicability::Safe => "fix",
-                Applicability::Review => "fix (review: changes who can see rows)",
-            };
-            help.push_str(&format!("\n{review}:\n"));
-            for line in fix.sql.lines() {
-                help.push_str(&format!("    {line}\n"));
-            }
-            help.truncate(help.trim_end().len());
-        }
+        let help = finding.help.clone();
         let mut source = None;
         let mut label = None;
         if let Some(span) = finding.location
@@ -94,7 +93,7 @@ impl<'a> FindingDiagnostic<'a> {
         }
         FindingDiagnostic {
             finding,
-            code: format!("{} {}", finding.rule.code, finding.rule.name),
+            code: format!("{}[{}] {}", finding.severity, finding.rule.code, finding.rule.name),
             help,
             source,
             label,
