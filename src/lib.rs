@@ -9,6 +9,7 @@ pub mod check;
 pub mod cli;
 pub mod config;
 pub mod fix;
+pub mod introspect;
 pub mod model;
 pub mod replay;
 pub mod report;

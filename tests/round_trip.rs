@@ -66,7 +66,7 @@ fn the_fix_file_is_idempotent_sql_in_apply_order() {
     let sql = fix::render(&run.findings, "neonlint check fixtures/demo");
     // Database grants first, then RLS, policies, table grants.
     let position = |needle: &str| sql.find(needle).unwrap_or_else(|| panic!("no `{needle}` in\n{sql}"));
-    assert!(position("GRANT ALL PRIVILEGES ON DATABASE analytics") < position("ENABLE ROW LEVEL SECURITY"));
+    assert!(position("GRANT ALL PRIVILEGES ON DATABASE neonlint_demo_analytics") < position("ENABLE ROW LEVEL SECURITY"));
     assert!(position("ENABLE ROW LEVEL SECURITY") < position("CREATE POLICY"));
     assert!(position("CREATE POLICY") < position("GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE public.projects"));
     // Every CREATE POLICY is preceded by a DROP POLICY IF EXISTS of the same policy.
