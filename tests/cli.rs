@@ -26,7 +26,11 @@ fn folder_without_migrations_is_exit_2_with_what_was_looked_for() {
     let dir = tempfile::tempdir().unwrap();
     let run = neonlint_in(dir.path(), &["check"]);
     assert_eq!(run.code, 2, "{}", run.stderr);
-    assert!(run.stderr.contains("no migrations found") && run.stderr.contains("supabase/migrations"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("no migrations found") && run.stderr.contains("supabase/migrations"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -45,7 +49,11 @@ fn bad_config_is_exit_2_naming_the_key() {
         write(dir.path(), "neonlint.toml", config);
         let run = neonlint_in(dir.path(), &["check"]);
         assert_eq!(run.code, 2, "{config}: {}", run.stderr);
-        assert!(run.stderr.contains("neonlint.toml") && run.stderr.contains(expected), "{config}: {}", run.stderr);
+        assert!(
+            run.stderr.contains("neonlint.toml") && run.stderr.contains(expected),
+            "{config}: {}",
+            run.stderr
+        );
         assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
     }
     let run = neonlint_in(dir.path(), &["check", "--config", "missing.toml"]);
@@ -77,7 +85,11 @@ fn binary_and_non_utf8_files_are_findings_and_the_others_still_run() {
 #[test]
 fn unterminated_comment_is_reported_where_it_starts() {
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "1_init.sql", "ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO authenticated;\n\n/* forgot to close\nCREATE TABLE t ();\n");
+    write(
+        dir.path(),
+        "1_init.sql",
+        "ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO authenticated;\n\n/* forgot to close\nCREATE TABLE t ();\n",
+    );
     assert_findings(
         findings(&[dir.path().to_str().unwrap()]),
         vec![found("NL000", "1_init.sql", "1_init.sql", 3)],
@@ -101,7 +113,9 @@ fn deep_nesting_and_a_large_file_do_not_crash() {
     let mut large = String::with_capacity(52 << 20);
     large.push_str("CREATE TABLE public.big (id bigint PRIMARY KEY, body text);\n");
     while large.len() < 50 << 20 {
-        large.push_str("INSERT INTO public.big (id, body) VALUES (1, 'some text with a ; semicolon and ''quotes''');\n");
+        large.push_str(
+            "INSERT INTO public.big (id, body) VALUES (1, 'some text with a ; semicolon and ''quotes''');\n",
+        );
     }
     write(dir.path(), "2_large.sql", large);
     let mut actual = findings(&[dir.path().to_str().unwrap()]);
@@ -133,14 +147,24 @@ fn fail_on_sets_the_exit_code() {
 fn fix_out_is_always_written_and_never_replaces_a_migration() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("fix.sql");
-    let run = neonlint(&["check", "--fix-out", out.to_str().unwrap(), fixture("rules/rls-disabled/good").to_str().unwrap()]);
+    let run = neonlint(&[
+        "check",
+        "--fix-out",
+        out.to_str().unwrap(),
+        fixture("rules/rls-disabled/good").to_str().unwrap(),
+    ]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let text = fs::read_to_string(&out).unwrap();
     assert!(text.starts_with("-- Written by neonlint") && text.contains("-- Nothing to fix."), "{text}");
 
     let migration = fixture("rules/rls-disabled/bad/001_tables.sql");
     let before = fs::read(&migration).unwrap();
-    let run = neonlint(&["check", "--fix-out", migration.to_str().unwrap(), fixture("rules/rls-disabled/bad").to_str().unwrap()]);
+    let run = neonlint(&[
+        "check",
+        "--fix-out",
+        migration.to_str().unwrap(),
+        fixture("rules/rls-disabled/bad").to_str().unwrap(),
+    ]);
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("never edits a migration"), "{}", run.stderr);
     assert_eq!(fs::read(&migration).unwrap(), before);
@@ -150,7 +174,11 @@ fn fix_out_is_always_written_and_never_replaces_a_migration() {
 fn human_output_has_no_colour_codes_when_not_a_terminal() {
     let run = neonlint(&["check", fixture("demo").to_str().unwrap()]);
     assert!(!run.stdout.contains('\u{1b}'), "{}", run.stdout);
-    assert!(run.stdout.ends_with("neonlint: 7 errors, 1 warning, 0 infos in 4 files (19 statements)\n"), "{}", run.stdout);
+    assert!(
+        run.stdout.ends_with("neonlint: 7 errors, 1 warning, 0 infos in 4 files (19 statements)\n"),
+        "{}",
+        run.stdout
+    );
 }
 
 #[test]
@@ -168,10 +196,20 @@ fn json_report_follows_the_contract() {
     assert_eq!(first["location"]["line"], 4);
     assert_eq!(first["location"]["column"], 1);
     assert!(first["location"]["file"].as_str().unwrap().ends_with("rls-disabled/bad/001_tables.sql"));
-    assert!(first["fix"].as_str().unwrap().starts_with("ALTER TABLE public.todos ENABLE ROW LEVEL SECURITY;"));
-    assert_eq!(report["summary"], serde_json::json!({"errors": 2, "warnings": 0, "infos": 0, "files": 1, "statements": 6}));
+    assert!(
+        first["fix"].as_str().unwrap().starts_with("ALTER TABLE public.todos ENABLE ROW LEVEL SECURITY;")
+    );
+    assert_eq!(
+        report["summary"],
+        serde_json::json!({"errors": 2, "warnings": 0, "infos": 0, "files": 1, "statements": 6})
+    );
     // Schema-level findings have no location.
-    let run = neonlint(&["check", "--format", "json", fixture("rules/missing-default-privileges/bad").to_str().unwrap()]);
+    let run = neonlint(&[
+        "check",
+        "--format",
+        "json",
+        fixture("rules/missing-default-privileges/bad").to_str().unwrap(),
+    ]);
     let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(report["findings"][0]["location"], serde_json::Value::Null);
     assert_eq!(report["findings"][0]["object"], serde_json::json!({"kind": "schema", "name": "public"}));
@@ -182,7 +220,11 @@ fn schema_flag_replaces_the_exposed_schemas() {
     let path = fixture("rules/rls-disabled/good");
     let mut actual = findings(&["--schema", "private", path.to_str().unwrap()]);
     actual.retain(|f| f.code == "NL001");
-    assert_findings(actual, vec![common::found("NL001", "private.audit_log", "001_tables.sql", 29)], "--schema private");
+    assert_findings(
+        actual,
+        vec![common::found("NL001", "private.audit_log", "001_tables.sql", 29)],
+        "--schema private",
+    );
 }
 
 #[test]
@@ -190,7 +232,10 @@ fn a_file_argument_reports_that_file_only() {
     let file = fixture("layouts/plain/migrations/10_disable_rls.sql");
     assert_findings(
         findings(&[file.to_str().unwrap()]),
-        vec![found("NL001", "public.todos", "10_disable_rls.sql", 1), found("NL006", "public.todos", "10_disable_rls.sql", 1)],
+        vec![
+            found("NL001", "public.todos", "10_disable_rls.sql", 1),
+            found("NL006", "public.todos", "10_disable_rls.sql", 1),
+        ],
         "one file",
     );
     let file = fixture("layouts/plain/migrations/1_init.sql");
@@ -221,7 +266,10 @@ fn init_writes_a_config_once() {
     let run = neonlint_in(dir.path(), &["init"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let text = fs::read_to_string(dir.path().join("neonlint.toml")).unwrap();
-    assert!(text.contains("# Detected: supabase migrations") && text.contains("exposed_schemas = [\"public\"]"), "{text}");
+    assert!(
+        text.contains("# Detected: supabase migrations") && text.contains("exposed_schemas = [\"public\"]"),
+        "{text}"
+    );
     // The written file is a valid configuration.
     assert!(neonlint_in(dir.path(), &["check"]).code < 2);
     let run = neonlint_in(dir.path(), &["init"]);

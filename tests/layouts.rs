@@ -28,7 +28,10 @@ fn supabase_skips_files_without_a_timestamp_prefix() {
 fn drizzle_replays_only_what_the_journal_lists() {
     let (findings, stderr) = check("drizzle");
     assert_findings(findings, vec![], "drizzle");
-    assert!(stderr.contains("skipped `0002_disable_rls.sql`: it is not listed in `meta/_journal.json`"), "{stderr}");
+    assert!(
+        stderr.contains("skipped `0002_disable_rls.sql`: it is not listed in `meta/_journal.json`"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -76,6 +79,13 @@ fn layout_in_config_overrides_detection() {
     let config = dir.path().join("neonlint.toml");
     std::fs::write(&config, "layout = \"plain\"\n").unwrap();
     let path = fixture("layouts/supabase/supabase/migrations");
-    let run = neonlint(&["check", "--format", "json", "--config", config.to_str().unwrap(), path.to_str().unwrap()]);
+    let run = neonlint(&[
+        "check",
+        "--format",
+        "json",
+        "--config",
+        config.to_str().unwrap(),
+        path.to_str().unwrap(),
+    ]);
     assert_findings(common::parse_findings(&run.stdout), disabled_at("notes.sql", 2), "supabase as plain");
 }

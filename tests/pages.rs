@@ -9,8 +9,15 @@ use neonlint::config::Config;
 use neonlint::rules::{RULES, Rule};
 use neonlint::source;
 
-const SECTIONS: &[&str] =
-    &["## What it finds", "## Why it matters", "## Example", "## Fix", "## Options", "## Limits", "## References"];
+const SECTIONS: &[&str] = &[
+    "## What it finds",
+    "## Why it matters",
+    "## Example",
+    "## Fix",
+    "## Options",
+    "## Limits",
+    "## References",
+];
 
 #[test]
 fn every_rule_has_exactly_one_page_and_every_page_a_rule() {

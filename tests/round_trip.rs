@@ -11,28 +11,6 @@ use neonlint::config::Config;
 use neonlint::fix;
 use neonlint::source;
 
-/// Every fixture folder that holds a migrations project: rule fixtures, layouts, demo.
-fn fixture_projects() -> Vec<std::path::PathBuf> {
-    let mut projects = Vec::new();
-    for group in ["rules", "layouts"] {
-        for entry in std::fs::read_dir(common::fixture(group)).unwrap() {
-            let path = entry.unwrap().path();
-            if !path.is_dir() {
-                continue;
-            }
-            if group == "rules" {
-                projects.push(path.join("bad"));
-                projects.push(path.join("good"));
-            } else {
-                projects.push(path);
-            }
-        }
-    }
-    projects.push(common::fixture("demo"));
-    projects.sort();
-    projects
-}
-
 fn keys(findings: &[neonlint::rules::Finding]) -> BTreeSet<(String, String)> {
     findings.iter().map(|f| (f.rule.code.to_string(), f.object.to_string())).collect()
 }
@@ -41,7 +19,7 @@ fn keys(findings: &[neonlint::rules::Finding]) -> BTreeSet<(String, String)> {
 fn replaying_the_fix_leaves_nothing_it_can_fix_and_adds_nothing() {
     let config = Config::default();
     let mut fixed_something = 0;
-    for project in fixture_projects() {
+    for project in common::fixture_projects() {
         let selection = source::discover(&project, None).unwrap();
         let before = check::run(std::slice::from_ref(&selection), &config, None);
         let sql = fix::render(&before.findings, "neonlint check");
@@ -66,9 +44,14 @@ fn the_fix_file_is_idempotent_sql_in_apply_order() {
     let sql = fix::render(&run.findings, "neonlint check fixtures/demo");
     // Database grants first, then RLS, policies, table grants.
     let position = |needle: &str| sql.find(needle).unwrap_or_else(|| panic!("no `{needle}` in\n{sql}"));
-    assert!(position("GRANT ALL PRIVILEGES ON DATABASE neonlint_demo_analytics") < position("ENABLE ROW LEVEL SECURITY"));
+    assert!(
+        position("GRANT ALL PRIVILEGES ON DATABASE neonlint_demo_analytics")
+            < position("ENABLE ROW LEVEL SECURITY")
+    );
     assert!(position("ENABLE ROW LEVEL SECURITY") < position("CREATE POLICY"));
-    assert!(position("CREATE POLICY") < position("GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE public.projects"));
+    assert!(
+        position("CREATE POLICY") < position("GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE public.projects")
+    );
     // Every CREATE POLICY is preceded by a DROP POLICY IF EXISTS of the same policy.
     for line in sql.lines().filter(|line| line.starts_with("CREATE POLICY")) {
         let name_and_table: Vec<&str> = line.split_whitespace().skip(2).take(3).collect();

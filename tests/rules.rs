@@ -44,7 +44,10 @@ fn rls_disabled() {
 fn rls_no_policy() {
     assert_findings(
         check("rules/rls-no-policy/bad"),
-        vec![found("NL002", "public.notes", "001_tables.sql", 5), found("NL002", "public.settings", "001_tables.sql", 9)],
+        vec![
+            found("NL002", "public.notes", "001_tables.sql", 5),
+            found("NL002", "public.settings", "001_tables.sql", 9),
+        ],
         "rls-no-policy/bad",
     );
     assert_clean("rls-no-policy");

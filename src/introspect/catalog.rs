@@ -25,7 +25,10 @@ pub struct Scope {
 
 /// Runs the catalog queries on `client` (already inside a read-only transaction) and
 /// returns the catalog with the number of queries it took.
-pub async fn read_catalog(client: &impl GenericClient, scope: &Scope) -> Result<(Catalog, usize), tokio_postgres::Error> {
+pub async fn read_catalog(
+    client: &impl GenericClient,
+    scope: &Scope,
+) -> Result<(Catalog, usize), tokio_postgres::Error> {
     let mut reader = Reader { client, queries: 0 };
     let mut catalog = Catalog::new();
     catalog.roles_complete = true;
@@ -78,7 +81,10 @@ pub async fn read_catalog(client: &impl GenericClient, scope: &Scope) -> Result<
     Ok((catalog, reader.queries))
 }
 
-async fn read_tables<C: GenericClient>(reader: &mut Reader<'_, C>, catalog: &mut Catalog) -> Result<(), tokio_postgres::Error> {
+async fn read_tables<C: GenericClient>(
+    reader: &mut Reader<'_, C>,
+    catalog: &mut Catalog,
+) -> Result<(), tokio_postgres::Error> {
     let mut ids: BTreeMap<u32, TableId> = BTreeMap::new();
     let mut parents: Vec<(TableId, u32)> = Vec::new();
     for row in reader.query(TABLES, &[]).await? {
@@ -342,7 +348,10 @@ mod tests {
     #[test]
     fn every_relation_query_filters_system_schemas_and_extension_members() {
         for query in [TABLES, TABLE_ACLS, COLUMN_ACLS, COLUMNS, POLICIES] {
-            assert!(query.contains("'pg_catalog', 'information_schema'") && query.contains("deptype = 'e'"), "{query}");
+            assert!(
+                query.contains("'pg_catalog', 'information_schema'") && query.contains("deptype = 'e'"),
+                "{query}"
+            );
         }
     }
 }

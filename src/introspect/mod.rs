@@ -22,8 +22,12 @@ pub async fn read(
     scope: &Scope,
     statement_timeout: Duration,
 ) -> Result<(Catalog, usize), tokio_postgres::Error> {
-    let transaction =
-        client.build_transaction().read_only(true).isolation_level(IsolationLevel::RepeatableRead).start().await?;
+    let transaction = client
+        .build_transaction()
+        .read_only(true)
+        .isolation_level(IsolationLevel::RepeatableRead)
+        .start()
+        .await?;
     transaction
         .batch_execute(&format!(
             "SET LOCAL search_path = ''; SET LOCAL statement_timeout = {}",

@@ -8,8 +8,8 @@
 //! statement would not.
 
 use crate::model::{
-    Acl, Catalog, Database, DefaultAclKey, DefaultObjectType, Extension, FileId, Grantee, Policy,
-    Privileges, Role, RoleName, Schema, Span, Table, TableId, TableKind,
+    Acl, Catalog, Database, DefaultAclKey, DefaultObjectType, Extension, FileId, Grantee, Policy, Privileges,
+    Role, RoleName, Schema, Span, Table, TableId, TableKind,
 };
 use crate::sql::{
     AlterPolicy, AlterTableAction, CreatePolicy, CreateTable, CreateView, DefaultPrivilegeChange,

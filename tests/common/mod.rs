@@ -2,6 +2,8 @@
 
 #![allow(dead_code)]
 
+pub mod live;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -82,10 +84,14 @@ pub fn parse_findings(json: &str) -> Vec<Found> {
             let object = &finding["object"];
             let object_name = match (object["schema"].as_str(), object["table"].as_str()) {
                 // A statement is named by its file: compare the file name only.
-                _ if object["kind"] == "statement" => {
-                    Path::new(object["name"].as_str().unwrap()).file_name().unwrap().to_string_lossy().into_owned()
+                _ if object["kind"] == "statement" => Path::new(object["name"].as_str().unwrap())
+                    .file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned(),
+                (Some(schema), Some(table)) => {
+                    format!("{} on {schema}.{table}", object["name"].as_str().unwrap())
                 }
-                (Some(schema), Some(table)) => format!("{} on {schema}.{table}", object["name"].as_str().unwrap()),
                 (Some(schema), None) => format!("{schema}.{}", object["name"].as_str().unwrap()),
                 (None, _) => object["name"].as_str().unwrap().to_string(),
             };
@@ -111,4 +117,27 @@ pub fn assert_findings(mut actual: Vec<Found>, mut expected: Vec<Found>, context
         "{context}: findings differ. If the new findings are right, update the expectation in this test; \
          if a good fixture now has findings, the rule has a false positive"
     );
+}
+
+/// Every fixture folder that holds a migrations project: each rule's `bad` and `good`,
+/// each layout, and the demo.
+pub fn fixture_projects() -> Vec<PathBuf> {
+    let mut projects = Vec::new();
+    for group in ["rules", "layouts"] {
+        for entry in std::fs::read_dir(fixture(group)).unwrap() {
+            let path = entry.unwrap().path();
+            if !path.is_dir() {
+                continue;
+            }
+            if group == "rules" {
+                projects.push(path.join("bad"));
+                projects.push(path.join("good"));
+            } else {
+                projects.push(path);
+            }
+        }
+    }
+    projects.push(fixture("demo"));
+    projects.sort();
+    projects
 }

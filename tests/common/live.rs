@@ -1,0 +1,166 @@
+//! Live tests against a real PostgreSQL: one fresh database per test, prepared like a
+//! Neon database with the Data API enabled (roles `authenticated`, `anonymous`,
+//! `neon_superuser`, schema `auth` with a `user_id()` stand-in), dropped at the end.
+//!
+//! The server comes from `NEONLINT_TEST_DATABASE_URL` (default
+//! `postgresql://postgres@127.0.0.1:5432/postgres`). Without a server, `live()` prints a
+//! notice and returns `None`, except under `CI=true`, where it fails the test.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use neonlint::introspect::{self, Scope};
+use neonlint::model::Catalog;
+use neonlint::source::{self, Selection};
+use tokio::runtime::Runtime;
+use tokio_postgres::{Client, Config, NoTls};
+
+pub fn admin_url() -> String {
+    std::env::var("NEONLINT_TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgresql://postgres@127.0.0.1:5432/postgres".to_string())
+}
+
+/// A runtime and the admin connection settings, or `None` (skip) without a server.
+pub struct Live {
+    pub runtime: Runtime,
+    pub admin: Config,
+}
+
+pub fn live(test: &str) -> Option<Live> {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let mut admin: Config = admin_url().parse().expect("NEONLINT_TEST_DATABASE_URL is a valid URL");
+    admin.connect_timeout(Duration::from_secs(5));
+    let reachable = runtime.block_on(async { connect(&admin).await.is_ok() });
+    if reachable {
+        return Some(Live { runtime, admin });
+    }
+    let message = format!("{test}: skipped: no PostgreSQL at {}", admin_url());
+    if std::env::var("CI").is_ok_and(|value| value == "true") {
+        panic!("{message} (CI=true requires the live tests to run)");
+    }
+    eprintln!("{message}");
+    None
+}
+
+pub async fn connect(config: &Config) -> Result<Client, tokio_postgres::Error> {
+    let (client, connection) = config.connect(NoTls).await?;
+    tokio::spawn(async move {
+        let _ = connection.await;
+    });
+    Ok(client)
+}
+
+static COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+/// A database created for one test and dropped with it.
+pub struct TestDb<'a> {
+    pub live: &'a Live,
+    pub name: String,
+    pub config: Config,
+}
+
+impl Live {
+    pub fn block_on<F: std::future::Future>(&self, future: F) -> F::Output {
+        self.runtime.block_on(future)
+    }
+
+    /// Runs `sql` (one or more statements, one transaction) as the admin user.
+    pub fn admin_execute(&self, sql: &str) {
+        self.block_on(async {
+            let client = connect(&self.admin).await.unwrap();
+            client.batch_execute(sql).await.unwrap_or_else(|e| panic!("{sql}: {}", describe(&e)));
+        });
+    }
+
+    pub fn create_database(&self, hint: &str) -> TestDb<'_> {
+        let hint: String = hint
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' })
+            .collect();
+        let name = format!(
+            "neonlint_t_{}_{}_{}",
+            &hint[..hint.len().min(30)],
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::SeqCst)
+        );
+        self.admin_execute(&format!("CREATE DATABASE \"{name}\""));
+        let mut config = self.admin.clone();
+        config.dbname(&name);
+        let database = TestDb { live: self, name, config };
+        database.execute(&format!(
+            "DO $$ DECLARE r text; BEGIN
+               FOREACH r IN ARRAY ARRAY['authenticated', 'anonymous', 'neon_superuser'] LOOP
+                 BEGIN EXECUTE format('CREATE ROLE %I NOLOGIN', r);
+                 EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END;
+               END LOOP;
+             END $$;
+             CREATE SCHEMA auth;
+             CREATE FUNCTION auth.user_id() RETURNS text LANGUAGE sql STABLE
+               AS $f$ SELECT nullif(current_setting('request.jwt.claims', true)::json->>'sub', '') $f$;
+             GRANT USAGE ON SCHEMA auth TO PUBLIC;
+             GRANT ALL PRIVILEGES ON DATABASE \"{}\" TO neon_superuser;",
+            database.name
+        ));
+        database
+    }
+}
+
+impl TestDb<'_> {
+    pub fn client(&self) -> Client {
+        self.live.block_on(connect(&self.config)).unwrap()
+    }
+
+    /// Runs `sql` as one batch (one implicit transaction).
+    pub fn execute(&self, sql: &str) {
+        let client = self.client();
+        self.live
+            .block_on(client.batch_execute(sql))
+            .unwrap_or_else(|e| panic!("in {}: {}\n{sql}", self.name, describe(&e)));
+    }
+
+    /// Runs a migration file statement by statement, as psql does (so `CREATE DATABASE`
+    /// is outside a transaction block), using neonlint's own splitter.
+    pub fn apply_file(&self, client: &Client, sql: &str) -> Result<(), String> {
+        for piece in neonlint::sql::split::split(sql) {
+            let statement = &sql[piece.start..piece.end];
+            self.live
+                .block_on(client.batch_execute(statement))
+                .map_err(|e| format!("{}: {statement}", describe(&e)))?;
+        }
+        Ok(())
+    }
+
+    /// Applies a migration set in its layout's order, with only the "up" parts.
+    pub fn apply(&self, selection: &Selection) -> Result<(), String> {
+        let client = self.client();
+        for file in &selection.set.files {
+            let text = std::fs::read_to_string(&file.path).map_err(|e| e.to_string())?;
+            let up = source::up_part(selection.set.layout, &text);
+            self.apply_file(&client, &up).map_err(|e| format!("{}: {e}", file.display))?;
+        }
+        Ok(())
+    }
+
+    pub fn catalog(&self, scope: &Scope) -> (Catalog, usize) {
+        let mut client = self.client();
+        self.live.block_on(introspect::read(&mut client, scope, Duration::from_secs(30))).unwrap()
+    }
+}
+
+impl Drop for TestDb<'_> {
+    fn drop(&mut self) {
+        let sql = format!("DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)", self.name);
+        let _ = self.live.block_on(async {
+            let client = connect(&self.live.admin).await?;
+            client.batch_execute(&sql).await
+        });
+    }
+}
+
+/// The server's own message for a database error, which `Display` leaves out.
+pub fn describe(error: &tokio_postgres::Error) -> String {
+    match error.as_db_error() {
+        Some(db) => format!("{}: {}", db.code().code(), db.message()),
+        None => error.to_string(),
+    }
+}

@@ -1,0 +1,229 @@
+//! Live tests on a real PostgreSQL: migrations applied in their layout's order and read
+//! back through the catalog give the same findings as the static replay; the fix SQL
+//! applies to the real database and leaves nothing it can fix; the catalog is read with
+//! a fixed number of queries; a role with only CONNECT sees the same; the model's
+//! privilege arithmetic matches `has_table_privilege`.
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use common::live::{Live, live};
+use neonlint::check;
+use neonlint::config::Config;
+use neonlint::fix;
+use neonlint::introspect::Scope;
+use neonlint::model::{Catalog, Privileges};
+use neonlint::rules::{self, Finding, Settings};
+use neonlint::source;
+
+const COMPARED: &[&str] = &["NL001", "NL002", "NL003", "NL004", "NL005", "NL006"];
+const FIXABLE: &[&str] = &["NL001", "NL003", "NL004", "NL005", "NL006"];
+
+fn live_settings() -> Settings {
+    Settings { explain_console_grants: false, ..Config::default().settings() }
+}
+
+/// (code, object) of the compared rules; NL005 only for the databases in `databases`.
+fn keys(findings: &[Finding], databases: &BTreeSet<String>) -> BTreeSet<(String, String)> {
+    findings
+        .iter()
+        .filter(|f| COMPARED.contains(&f.rule.code))
+        .filter(|f| f.rule.code != "NL005" || databases.contains(&f.object.name))
+        .map(|f| (f.rule.code.to_string(), f.object.to_string()))
+        .collect()
+}
+
+/// Databases and roles a fixture creates, so they can be cleaned up (cluster-wide names).
+fn cleanup(live: &Live, catalog: &Catalog, roles_before: &BTreeSet<String>) {
+    for database in catalog.databases.keys() {
+        live.admin_execute(&format!("DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)"));
+    }
+    for role in catalog.roles.keys().filter(|role| !roles_before.contains(*role)) {
+        live.admin_execute(&format!("DROP ROLE IF EXISTS \"{role}\""));
+    }
+}
+
+fn existing_roles(live: &Live) -> BTreeSet<String> {
+    live.block_on(async {
+        let client = common::live::connect(&live.admin).await.unwrap();
+        client
+            .query("SELECT rolname::text FROM pg_roles", &[])
+            .await
+            .unwrap()
+            .iter()
+            .map(|row| row.get(0))
+            .collect()
+    })
+}
+
+#[test]
+fn static_and_live_agree_and_every_fix_applies_on_the_real_server() {
+    let Some(live) = live("static_and_live_agree") else { return };
+    let config = Config::default();
+    let mut compared = 0;
+    for project in common::fixture_projects() {
+        // A statement PostgreSQL rejects cannot be applied: NL000 exists only statically.
+        if project.ends_with("parse-error/bad") {
+            continue;
+        }
+        let name = project.strip_prefix(common::fixture("")).unwrap().display().to_string();
+        let selection = source::discover(&project, None).unwrap();
+        let static_run = check::run(std::slice::from_ref(&selection), &config, None);
+        let static_catalog = &static_run.catalogs[0];
+        let created: BTreeSet<String> = static_catalog.databases.keys().cloned().collect();
+        // Leftovers of an interrupted run carry our fixture names; remove them first.
+        cleanup(&live, static_catalog, &BTreeSet::new());
+        let roles_before = existing_roles(&live);
+
+        let database = live.create_database(&name);
+        database.apply(&selection).unwrap_or_else(|e| panic!("{name}: applying the migrations failed: {e}"));
+        let scope = Scope { all_databases: true, migration_role: None };
+        let (catalog, _) = database.catalog(&scope);
+        let live_findings = rules::check(&catalog, &live_settings());
+        assert_eq!(
+            keys(&live_findings, &created),
+            keys(&static_run.findings, &created),
+            "{name}: `neonlint db` (left) and `neonlint check` (right) disagree"
+        );
+
+        let fixable: Vec<Finding> = live_findings
+            .iter()
+            .filter(|f| f.rule.code != "NL005" || created.contains(&f.object.name))
+            .cloned()
+            .collect();
+        let sql = fix::render(&fixable, "neonlint db");
+        database.execute(&sql);
+        // Idempotent: the same file again changes nothing and does not fail.
+        database.execute(&sql);
+        let (after, _) = database.catalog(&scope);
+        let after = rules::check(&after, &live_settings());
+        let left: Vec<_> =
+            keys(&after, &created).into_iter().filter(|(code, _)| FIXABLE.contains(&code.as_str())).collect();
+        assert!(left.is_empty(), "{name}: after the fix, still {left:?}\n{sql}");
+        let new: Vec<_> =
+            keys(&after, &created).difference(&keys(&live_findings, &created)).cloned().collect();
+        assert!(new.is_empty(), "{name}: the fix added {new:?}\n{sql}");
+
+        drop(database);
+        cleanup(&live, static_catalog, &roles_before);
+        compared += 1;
+    }
+    assert!(compared >= 20, "only {compared} fixtures compared");
+}
+
+#[test]
+fn catalog_is_read_with_a_fixed_number_of_queries() {
+    let Some(live) = live("fixed_number_of_queries") else { return };
+    let small = live.create_database("queries_small");
+    small.execute("CREATE TABLE public.t (id int); ALTER TABLE public.t ENABLE ROW LEVEL SECURITY;");
+    let large = live.create_database("queries_large");
+    let mut sql = String::new();
+    for i in 0..60 {
+        sql.push_str(&format!(
+            "CREATE TABLE public.t{i} (id int, user_id text); ALTER TABLE public.t{i} ENABLE ROW LEVEL SECURITY;
+             CREATE POLICY p{i} ON public.t{i} FOR SELECT TO authenticated USING (true);
+             CREATE POLICY q{i} ON public.t{i} FOR INSERT TO authenticated WITH CHECK (true);
+             GRANT SELECT (id) ON public.t{i} TO anonymous; GRANT SELECT, INSERT ON public.t{i} TO authenticated;"
+        ));
+    }
+    large.execute(&sql);
+    let scope = Scope::default();
+    let (small_catalog, small_queries) = small.catalog(&scope);
+    let (large_catalog, large_queries) = large.catalog(&scope);
+    assert_eq!(small_catalog.tables().count(), 1);
+    assert_eq!(large_catalog.tables().count(), 60);
+    assert_eq!(large_catalog.tables().map(|t| t.policies.len()).sum::<usize>(), 120);
+    assert_eq!(small_queries, large_queries, "the query count grew with the schema");
+    assert!(large_queries <= 12, "{large_queries} queries");
+}
+
+#[test]
+fn a_role_with_only_connect_sees_what_the_owner_sees() {
+    let Some(live) = live("read_only_role") else { return };
+    let database = live.create_database("read_only_role");
+    let selection = source::discover(&common::fixture("demo"), None).unwrap();
+    let roles_before = existing_roles(&live);
+    database.apply(&selection).unwrap();
+    let reader = format!("neonlint_t_reader_{}", std::process::id());
+    live.admin_execute(&format!(
+        "DROP ROLE IF EXISTS {reader}; CREATE ROLE {reader} LOGIN;
+         REVOKE ALL ON DATABASE \"{db}\" FROM PUBLIC; GRANT CONNECT ON DATABASE \"{db}\" TO {reader};",
+        db = database.name
+    ));
+    let scope = Scope { all_databases: false, migration_role: None };
+    let (owner_view, _) = database.catalog(&scope);
+    let mut reader_config = database.config.clone();
+    reader_config.user(&reader);
+    let reader_view = live.block_on(async {
+        let mut client = common::live::connect(&reader_config).await.unwrap();
+        neonlint::introspect::read(&mut client, &scope, std::time::Duration::from_secs(30)).await
+    });
+    let (reader_view, _) = reader_view.expect("a role with only CONNECT can read the catalog");
+    let all = |catalog: &Catalog| -> Vec<(String, String, String)> {
+        rules::check(catalog, &live_settings())
+            .iter()
+            .map(|f| (f.rule.code.to_string(), f.object.to_string(), f.message.clone()))
+            .collect()
+    };
+    assert!(!all(&owner_view).is_empty());
+    assert_eq!(all(&reader_view), all(&owner_view));
+    let demo = check::run(&[selection], &Config::default(), None);
+    drop(database);
+    live.admin_execute(&format!("DROP ROLE IF EXISTS {reader}"));
+    cleanup(&live, &demo.catalogs[0], &roles_before);
+}
+
+#[test]
+fn model_privileges_match_has_table_privilege() {
+    let Some(live) = live("has_table_privilege") else { return };
+    let database = live.create_database("has_table_privilege");
+    let group = format!("neonlint_t_group_{}", std::process::id());
+    let sql = format!(
+        "DROP ROLE IF EXISTS {group}; CREATE ROLE {group} NOLOGIN; GRANT {group} TO authenticated;
+         CREATE TABLE public.direct (id int); GRANT SELECT, UPDATE ON public.direct TO authenticated;
+         CREATE TABLE public.via_public (id int); GRANT SELECT ON public.via_public TO PUBLIC;
+         CREATE TABLE public.via_group (id int); GRANT INSERT, DELETE ON public.via_group TO {group};
+         CREATE TABLE public.columns_only (id int, secret text); GRANT SELECT (id) ON public.columns_only TO authenticated;
+         ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO anonymous;
+         CREATE TABLE public.by_default (id int);
+         CREATE TABLE public.owned (id int); ALTER TABLE public.owned OWNER TO {group};"
+    );
+    database.execute(&sql);
+    let (catalog, _) = database.catalog(&Scope::default());
+    let client = database.client();
+    for table in catalog.tables() {
+        for role in ["authenticated", "anonymous"] {
+            let (held, columns) = catalog.table_privileges(table, role);
+            for (privilege, name) in [
+                (Privileges::SELECT, "SELECT"),
+                (Privileges::INSERT, "INSERT"),
+                (Privileges::UPDATE, "UPDATE"),
+                (Privileges::DELETE, "DELETE"),
+            ] {
+                let table_level: bool = live
+                    .block_on(client.query_one(
+                        "SELECT has_table_privilege($1, $2::text::regclass, $3)",
+                        &[&role, &format!("public.{}", table.name), &name],
+                    ))
+                    .unwrap()
+                    .get(0);
+                assert_eq!(held.contains(privilege), table_level, "{role} {name} on {}", table.name);
+                if privilege == Privileges::DELETE {
+                    continue; // DELETE has no column form.
+                }
+                let any_column: bool = live
+                    .block_on(client.query_one(
+                        "SELECT has_any_column_privilege($1, $2::text::regclass, $3)",
+                        &[&role, &format!("public.{}", table.name), &name],
+                    ))
+                    .unwrap()
+                    .get(0);
+                let modelled = held.contains(privilege) || columns.contains(privilege);
+                assert_eq!(modelled, any_column, "{role} {name} (any column) on {}", table.name);
+            }
+        }
+    }
+    drop(database);
+    live.admin_execute(&format!("DROP ROLE IF EXISTS {group}"));
+}
