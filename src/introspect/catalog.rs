@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use tokio_postgres::{GenericClient, Row};
 
 use crate::model::{
-    Acl, Catalog, Column, Database, DefaultAcl, DefaultAclKey, DefaultObjectType, Extension, Grantee, Policy,
+    Acl, Catalog, Column, Database, DefaultAclKey, DefaultObjectType, Extension, Grantee, Policy,
     PolicyCommand, Privileges, Role, Schema, Table, TableId, TableKind,
 };
 
@@ -61,7 +61,7 @@ pub async fn read_catalog(
     for row in reader.query(DEFAULT_ACLS, &[]).await? {
         let Some(object_type) = default_object_type(row.get("objtype")) else { continue };
         let key = DefaultAclKey { role: Some(row.get("role")), schema: row.get("schema"), object_type };
-        let entry = catalog.default_acls.entry(key).or_insert_with(DefaultAcl::default);
+        let entry = catalog.default_acls.entry(key).or_default();
         grant_row(&mut entry.acl, &row);
     }
     for row in reader.query(DATABASES, &[&scope.all_databases]).await? {
