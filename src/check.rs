@@ -68,12 +68,21 @@ pub fn run(selections: &[Selection], config: &Config, extra: Option<&str>) -> Ru
     for selection in selections {
         check_set(&mut run, selection, config, &settings, extra);
     }
-    for finding in &mut run.findings {
-        finding.severity = config.severity(finding.rule).unwrap_or(finding.severity);
-    }
-    run.findings.retain(|finding| config.severity(finding.rule).is_some());
-    sort_findings(&mut run.findings);
+    apply_levels(&mut run.findings, config);
     run
+}
+
+/// Sets each finding's level from the configuration, drops those of rules that are
+/// off, and sorts them for the report.
+pub fn apply_levels(findings: &mut Vec<Finding>, config: &Config) {
+    findings.retain_mut(|finding| match config.severity(finding.rule) {
+        Some(severity) => {
+            finding.severity = severity;
+            true
+        }
+        None => false,
+    });
+    sort_findings(findings);
 }
 
 fn check_set(

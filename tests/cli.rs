@@ -175,7 +175,7 @@ fn human_output_has_no_colour_codes_when_not_a_terminal() {
     let run = neonlint(&["check", fixture("demo").to_str().unwrap()]);
     assert!(!run.stdout.contains('\u{1b}'), "{}", run.stdout);
     assert!(
-        run.stdout.ends_with("neonlint: 7 errors, 1 warning, 0 infos in 4 files (19 statements)\n"),
+        run.stdout.ends_with("neonlint: 7 errors, 1 warning, 0 infos in 4 files (20 statements)\n"),
         "{}",
         run.stdout
     );

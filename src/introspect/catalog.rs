@@ -36,6 +36,7 @@ pub async fn read_catalog(
 
     let session = reader.query(SESSION, &[]).await?;
     let database_owner: String = session[0].get("owner");
+    catalog.current_database = Some(session[0].get("database"));
     let server_version: i32 = session[0].get("version");
     catalog.migration_role = Some(scope.migration_role.clone().unwrap_or(database_owner));
 
@@ -239,7 +240,7 @@ macro_rules! grantee {
     };
 }
 
-const SESSION: &str = "SELECT pg_catalog.pg_get_userbyid(d.datdba)::text AS owner, \
+const SESSION: &str = "SELECT d.datname::text AS database, pg_catalog.pg_get_userbyid(d.datdba)::text AS owner, \
      pg_catalog.current_setting('server_version_num')::int AS version \
      FROM pg_catalog.pg_database d WHERE d.datname = pg_catalog.current_database()";
 

@@ -230,6 +230,8 @@ pub struct Catalog {
     /// The role whose new tables NL004 looks at; `None` is the unnamed role that runs
     /// the migrations.
     pub migration_role: RoleName,
+    /// The database the facts were read from (a live database); `None` for migrations.
+    pub current_database: Option<String>,
     /// True when `roles` lists every role that exists (a live database). In static mode
     /// roles created outside the migrations (`authenticated`, `neon_superuser`) are
     /// assumed to exist.

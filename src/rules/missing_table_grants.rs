@@ -8,7 +8,8 @@ use crate::fix;
 use crate::model::{Catalog, Privileges, Table};
 
 pub fn check(catalog: &Catalog, settings: &Settings) -> Vec<Finding> {
-    let mut findings = Vec::new();
+    let mut findings: Vec<Finding> =
+        settings.api_roles.iter().filter(|role| !catalog.role_exists(role)).map(|role| missing_role(catalog, role)).collect();
     for table in settings.exposed_tables(catalog).filter(|table| !table.is_partition()) {
         for role in settings.api_roles.iter().filter(|role| catalog.role_exists(role)) {
             if let Some(finding) = check_role(catalog, settings, table, role) {
@@ -17,6 +18,21 @@ pub fn check(catalog: &Catalog, settings: &Settings) -> Vec<Finding> {
         }
     }
     findings
+}
+
+/// Once per API role that does not exist (a database without the Data API, or a typo in
+/// `api_roles`): no grant can be checked for it.
+fn missing_role(catalog: &Catalog, role: &str) -> Finding {
+    let database = catalog.current_database.as_deref().unwrap_or("this database");
+    let message = format!(
+        "role `{role}` does not exist in `{database}`: Data API requests that run as it fail, and its grants cannot be checked"
+    );
+    let help = format!(
+        "enable the Data API for this database in the Neon Console, which creates `authenticated` and `anonymous`; \
+         or create the role (`CREATE ROLE {} NOLOGIN`); or correct `api_roles` in neonlint.toml",
+        fix::ident(role)
+    );
+    Finding::new("NL003", Object::database(database), message, help, None).with_label("missing role")
 }
 
 fn check_role(catalog: &Catalog, settings: &Settings, table: &Table, role: &str) -> Option<Finding> {
