@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import hashlib
+import json
 import os
 import re
 import shutil
@@ -2050,7 +2052,8 @@ def pg_check(mig_dir, limit, host, user):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("out_dir", help="the corpus goes to OUT_DIR/supabase/migrations (replaced if present)")
+    parser.add_argument("out_dir", help="the corpus goes to OUT_DIR/supabase/migrations (replaced if present), "
+                        "its parameters and counts to OUT_DIR/corpus.json")
     parser.add_argument("--files", type=int, default=2000, help="number of migration files (default 2000)")
     parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
     parser.add_argument("--size-mb", type=float, default=None,
@@ -2066,6 +2069,16 @@ def main(argv=None):
     gen = Generator(args.seed, args.files, int(size_mb * 1_000_000))
     mig = gen.generate(args.out_dir)
     tables = len(gen.user_tables())
+    with open(__file__, "rb") as fh:
+        generator_sha = hashlib.sha256(fh.read()).hexdigest()
+    stats = {
+        "files": args.files, "seed": args.seed, "size_mb": size_mb, "generator_sha256": generator_sha,
+        "bytes": gen.total_bytes, "statements": gen.statements, "tables": tables,
+        "seed_insert_bytes": gen.seed_bytes, "migrations_dir": "supabase/migrations",
+    }
+    with open(os.path.join(args.out_dir, "corpus.json"), "w") as fh:
+        json.dump(stats, fh, indent=2)
+        fh.write("\n")
     print(f"wrote {args.files} files to {mig}")
     print(f"total size: {gen.total_bytes} bytes ({gen.total_bytes / 1e6:.2f} MB, {gen.total_bytes / 2**20:.2f} MiB)")
     print(f"statements: {gen.statements}")

@@ -8,12 +8,15 @@ use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use std::time::Duration;
+
 use crate::check::{self, Run};
 use crate::config::{self, Config};
 use crate::fix;
+use crate::introspect::{self, connect, connect::ConnectOptions};
 use crate::model::FileId;
 use crate::report::{self, ColorChoice, Sources, Summary};
-use crate::rules::{self, Severity};
+use crate::rules::{self, Finding, Settings, Severity};
 use crate::source::{self, Layout};
 
 #[derive(Parser, Debug)]
@@ -35,6 +38,8 @@ struct Cli {
 enum Command {
     /// Lint migration files (the default command)
     Check(CheckArgs),
+    /// Lint a live database through its catalog (read-only)
+    Db(DbArgs),
     /// List the rules: code, name, default level, summary
     Rules,
     /// Print a rule's page: what it finds, why it matters, the fix
@@ -54,6 +59,24 @@ enum Command {
 struct CheckArgs {
     /// Migrations folder, a file inside one, or a project root [default: current directory]
     paths: Vec<PathBuf>,
+    #[command(flatten)]
+    common: CommonArgs,
+}
+
+#[derive(Args, Debug)]
+struct DbArgs {
+    /// Connection URL, as copied from the Neon Console [default: $DATABASE_URL, then the PG* variables]
+    #[arg(long, value_name = "URL")]
+    url: Option<String>,
+    /// Check `neon_superuser` on every database the role can see, not only the connected one
+    #[arg(long)]
+    all_databases: bool,
+    /// Seconds to wait for the connection
+    #[arg(long, value_name = "SECONDS", default_value_t = 10)]
+    connect_timeout: u64,
+    /// Seconds each catalog query may run
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    statement_timeout: u64,
     #[command(flatten)]
     common: CommonArgs,
 }
@@ -132,19 +155,26 @@ pub fn run() -> Result<ExitCode, Error> {
     match cli.command {
         None => check_command(cli.check),
         Some(Command::Check(args)) => check_command(args),
+        Some(Command::Db(args)) => db_command(args),
         Some(Command::Rules) => rules_command(),
         Some(Command::Explain { rule }) => explain_command(&rule),
         Some(Command::Init { force }) => init_command(force),
     }
 }
 
-fn check_command(args: CheckArgs) -> Result<ExitCode, Error> {
+/// The configuration, with `--schema` applied.
+fn load_config(common: &CommonArgs) -> Result<Config, Error> {
     let cwd =
         std::env::current_dir().map_err(|e| Error(format!("cannot read the current directory: {e}")))?;
-    let mut config = Config::load(args.common.config.as_deref(), &cwd)?;
-    if !args.common.schemas.is_empty() {
-        config.exposed_schemas = args.common.schemas.clone();
+    let mut config = Config::load(common.config.as_deref(), &cwd)?;
+    if !common.schemas.is_empty() {
+        config.exposed_schemas = common.schemas.clone();
     }
+    Ok(config)
+}
+
+fn check_command(args: CheckArgs) -> Result<ExitCode, Error> {
+    let config = load_config(&args.common)?;
     let layout = match &config.layout {
         None => None,
         Some(name) => Some(Layout::from_name(name).ok_or_else(|| {
@@ -170,15 +200,71 @@ fn check_command(args: CheckArgs) -> Result<ExitCode, Error> {
     let summary = Summary::new(&run.findings, run.files.len(), run.statement_count);
     let rendered = match args.common.format {
         Format::Json => report::render_json(&run.findings, &run, summary),
-        Format::Human => report::render_human(&run.findings, &run, summary, color_choice()),
+        Format::Human => report::render_human(
+            &run.findings,
+            &run,
+            summary,
+            color_choice(),
+            &report::files_subject(summary),
+        ),
     };
     print_stdout(&rendered)?;
-    let failed = args
-        .common
-        .fail_on
+    Ok(exit_code(&run.findings, args.common.fail_on))
+}
+
+fn exit_code(findings: &[Finding], fail_on: FailOn) -> ExitCode {
+    let failed = fail_on
         .threshold()
-        .is_some_and(|threshold| run.findings.iter().any(|finding| finding.severity >= threshold));
-    Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+        .is_some_and(|threshold| findings.iter().any(|finding| finding.severity >= threshold));
+    if failed { ExitCode::from(1) } else { ExitCode::SUCCESS }
+}
+
+fn db_command(args: DbArgs) -> Result<ExitCode, Error> {
+    let config = load_config(&args.common)?;
+    if let Some(fix_out) = &args.common.fix_out
+        && fix_out.is_dir()
+    {
+        return Err(Error(format!("--fix-out `{}` is a directory; give a file name", fix_out.display())));
+    }
+    let options = ConnectOptions {
+        url: args.url.clone(),
+        connect_timeout: Duration::from_secs(args.connect_timeout.max(1)),
+        database: None,
+    };
+    let scope = introspect::Scope {
+        all_databases: args.all_databases,
+        migration_role: config.migration_role.clone(),
+    };
+    let statement_timeout = Duration::from_secs(args.statement_timeout.max(1));
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error(format!("cannot start the async runtime: {e}")))?;
+    let (catalog, target) = runtime.block_on(async {
+        let mut connection = connect::connect(&options).await.map_err(|error| Error(error.to_string()))?;
+        let target = connection.target.clone();
+        match introspect::read(&mut connection.client, &scope, statement_timeout).await {
+            Ok((catalog, _)) => Ok((catalog, target)),
+            Err(error) => Err(Error(introspect::describe_error(&error, &target, statement_timeout))),
+        }
+    })?;
+
+    let settings = Settings { explain_console_grants: false, ..config.settings() };
+    let mut findings = rules::check(&catalog, &settings);
+    check::apply_levels(&mut findings, &config);
+    if let Some(fix_out) = &args.common.fix_out {
+        write_atomically(fix_out, &fix::render(&findings, &command_line_redacted()))?;
+    }
+    let summary = Summary::new(&findings, 0, 0);
+    let rendered = match args.common.format {
+        Format::Json => report::render_json(&findings, &NoSources, summary),
+        Format::Human => {
+            let subject = format!("in database `{}` ({target})", target.database);
+            report::render_human(&findings, &NoSources, summary, color_choice(), &subject)
+        }
+    };
+    print_stdout(&rendered)?;
+    Ok(exit_code(&findings, args.common.fail_on))
 }
 
 fn print_notices(run: &Run) {
@@ -274,6 +360,25 @@ fn color_choice() -> ColorChoice {
 fn command_line() -> String {
     let args: Vec<String> = std::env::args().skip(1).collect();
     format!("neonlint {}", args.join(" ")).trim_end().to_string()
+}
+
+/// The command line with any password in a URL replaced, for the fix file's header.
+fn command_line_redacted() -> String {
+    let args: Vec<String> = std::env::args().skip(1).map(|arg| connect::redact(&arg)).collect();
+    format!("neonlint {}", args.join(" ")).trim_end().to_string()
+}
+
+/// `db` reports have no files to show snippets from.
+struct NoSources;
+
+impl Sources for NoSources {
+    fn path(&self, _file: FileId) -> Option<&str> {
+        None
+    }
+
+    fn text(&self, _file: FileId) -> Option<Arc<str>> {
+        None
+    }
 }
 
 impl Sources for Run {

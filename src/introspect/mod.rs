@@ -6,6 +6,7 @@
 //! it only reads: one `READ ONLY` transaction, rolled back at the end.
 
 pub mod catalog;
+pub mod connect;
 
 use std::time::Duration;
 
@@ -14,6 +15,7 @@ use tokio_postgres::{Client, IsolationLevel};
 pub use catalog::Scope;
 
 use crate::model::Catalog;
+use connect::Target;
 
 /// Reads the catalog in one read-only, repeatable-read transaction with an empty
 /// `search_path` and a statement timeout. Returns the catalog and how many queries it took.
@@ -38,4 +40,24 @@ pub async fn read(
     // Nothing was written; ending the transaction either way is the same.
     transaction.rollback().await?;
     Ok(result)
+}
+
+/// One paragraph for a failure after connecting: which query step, on which database,
+/// and what to try.
+pub fn describe_error(error: &tokio_postgres::Error, target: &Target, statement_timeout: Duration) -> String {
+    let Some(db) = error.as_db_error() else {
+        return format!("lost the connection to {target} while reading the catalog: {error}; try again");
+    };
+    match db.code().code() {
+        "57014" => format!(
+            "reading the catalog of {target} took longer than the statement timeout ({} s); \
+             raise it with --statement-timeout",
+            statement_timeout.as_secs()
+        ),
+        "42501" => format!(
+            "the role cannot read the catalog of {target}: {}; connect with a role that can read pg_catalog",
+            db.message()
+        ),
+        code => format!("reading the catalog of {target} failed: {} (SQLSTATE {code})", db.message()),
+    }
 }

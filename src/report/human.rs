@@ -15,11 +15,14 @@ pub enum ColorChoice {
     Never,
 }
 
+/// Renders `findings`, then a summary line ending with `subject` (what was checked, such
+/// as "in 4 files (20 statements)").
 pub fn render_human(
     findings: &[Finding],
     sources: &dyn Sources,
     summary: Summary,
     color: ColorChoice,
+    subject: &str,
 ) -> String {
     let theme = match color {
         ColorChoice::Always => GraphicalTheme::unicode(),
@@ -45,11 +48,16 @@ pub fn render_human(
         }
         out.push('\n');
     }
-    out.push_str(&summary_line(summary));
+    out.push_str(&summary_line(summary, subject));
     out
 }
 
-fn summary_line(summary: Summary) -> String {
+/// "in 4 files (20 statements)", for a check of migration files.
+pub fn files_subject(summary: Summary) -> String {
+    format!("in {} ({})", plural(summary.files, "file"), plural(summary.statements, "statement"))
+}
+
+fn summary_line(summary: Summary, subject: &str) -> String {
     let counts = if summary.errors + summary.warnings + summary.infos == 0 {
         "no findings".to_string()
     } else {
@@ -60,11 +68,7 @@ fn summary_line(summary: Summary) -> String {
             plural(summary.infos, "info")
         )
     };
-    format!(
-        "neonlint: {counts} in {} ({})\n",
-        plural(summary.files, "file"),
-        plural(summary.statements, "statement")
-    )
+    format!("neonlint: {counts} {subject}\n")
 }
 
 struct FindingDiagnostic<'a> {

@@ -9,7 +9,7 @@ mod json;
 use crate::model::FileId;
 use crate::rules::{Finding, Severity};
 
-pub use human::{ColorChoice, render_human};
+pub use human::{ColorChoice, files_subject, render_human};
 pub use json::render_json;
 
 /// Counts for the summary line and the JSON `summary`.

@@ -14,9 +14,10 @@ pub fn check(catalog: &Catalog, _settings: &Settings) -> Vec<Finding> {
         let message = format!(
             "role `{NEON_SUPERUSER}` does not exist: this is not a Neon database, so whether the Data API can install pg_session_jwt here cannot be checked"
         );
-        let help = "run `neonlint db` against the Neon branch itself, or turn NL005 off for plain PostgreSQL \
+        let help =
+            "run `neonlint db` against the Neon branch itself, or turn NL005 off for plain PostgreSQL \
                     (`database-missing-neon-superuser = \"off\"` under [rules] in neonlint.toml)"
-            .to_string();
+                .to_string();
         return vec![Finding::new("NL005", Object::database(database), message, help, None)];
     }
     catalog

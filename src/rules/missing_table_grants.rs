@@ -8,8 +8,12 @@ use crate::fix;
 use crate::model::{Catalog, Privileges, Table};
 
 pub fn check(catalog: &Catalog, settings: &Settings) -> Vec<Finding> {
-    let mut findings: Vec<Finding> =
-        settings.api_roles.iter().filter(|role| !catalog.role_exists(role)).map(|role| missing_role(catalog, role)).collect();
+    let mut findings: Vec<Finding> = settings
+        .api_roles
+        .iter()
+        .filter(|role| !catalog.role_exists(role))
+        .map(|role| missing_role(catalog, role))
+        .collect();
     for table in settings.exposed_tables(catalog).filter(|table| !table.is_partition()) {
         for role in settings.api_roles.iter().filter(|role| catalog.role_exists(role)) {
             if let Some(finding) = check_role(catalog, settings, table, role) {
