@@ -155,11 +155,12 @@ mod tests {
     fn summary_line_counts_and_pluralizes() {
         let summary = Summary { errors: 1, warnings: 2, infos: 0, files: 1, statements: 12 };
         assert_eq!(
-            summary_line(summary),
+            summary_line(summary, &files_subject(summary)),
             "neonlint: 1 error, 2 warnings, 0 infos in 1 file (12 statements)\n"
         );
+        let summary = Summary { files: 3, statements: 1, ..Summary::default() };
         assert_eq!(
-            summary_line(Summary { files: 3, statements: 1, ..Summary::default() }),
+            summary_line(summary, &files_subject(summary)),
             "neonlint: no findings in 3 files (1 statement)\n"
         );
     }
