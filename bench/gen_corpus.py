@@ -26,7 +26,6 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
 import uuid
 
 import random
@@ -280,7 +279,6 @@ class Generator:
         self.tables: list[Table] = []
         self.names: set[tuple[str, str]] = set()   # relation and type names, per schema
         self.functions: set[str] = set()
-        self.views: list[tuple[str, list[str]]] = []
         self.user_ids = [self.user_id_value() for _ in range(250)]
         self.total_bytes = 0
         self.seed_bytes = 0
@@ -409,7 +407,7 @@ class Generator:
         raw = raw[:55]
         base, n = raw, 2
         while raw in self.functions:
-            raw = f"{base}_{n}"
+            raw = f"{base}_v{n}"
             n += 1
         self.functions.add(raw)
         return raw
@@ -1013,7 +1011,7 @@ class Generator:
                 f"The {column.name.replace('_', ' ')} of the {table.label()}; set by the app.",
                 self.sentences(1),
                 self.sentences(2),
-                f"Don't write this from the client. Owner's value wins on conflict.",
+                "Don't write this from the client. Owner's value wins on conflict.",
                 f"Added in v{rng.randint(1, 9)}.{rng.randint(0, 20)}; backfilled by migration {rng.randint(10, 999)}.",
                 f"@deprecated use {rng.choice(WORDS)}_{column.name.lower()} instead; it's kept for the mobile app <= 2.{rng.randint(0, 9)}",
             ])
@@ -1251,7 +1249,7 @@ class Generator:
                 expr = f"p_payload ->> {lit(key)}"
             else:
                 expr = f"(p_payload ->> {lit(key)})::{column.sqltype}"
-            if column.default is not None and not column.nullable:
+            if column.default is not None and not column.nullable and not expr.startswith("coalesce("):
                 expr = f"coalesce({expr}, {column.default})"
             names.append(q(column.name))
             values.append(expr)
@@ -1331,7 +1329,6 @@ class Generator:
         return f"public.{fname}" if ctx.qualify or self.rng.random() < 0.5 else fname
 
     def trigger_function(self, ctx: FileCtx, table: Table):
-        rng = self.rng
         q = ctx.q
         i = ctx.indent
         fname = self.function_name(f"{table.singular.lower()}_before_write")
@@ -1372,12 +1369,12 @@ class Generator:
         fname = self.function_name(f"count_{table.singular.lower()}_rows")
         full = self.qualified_fn(ctx, fname)
         if table.owner is not None:
-            where = f"WHERE {q(table.owner.name)} = (select auth.user_id())"
+            where = f" WHERE {q(table.owner.name)} = (select auth.user_id())"
         else:
             where = ""
         tag = rng.choice(["$$", "$sql$"])
         ctx.stmt(f"CREATE OR REPLACE FUNCTION {full}()\nRETURNS bigint\nLANGUAGE sql\nSTABLE\nAS {tag}\n"
-                 f"{ctx.indent}SELECT count(*) FROM {ctx.t(table)} {where};\n{tag}")
+                 f"{ctx.indent}SELECT count(*) FROM {ctx.t(table)}{where};\n{tag}")
         if rng.random() < 0.5:
             ctx.stmt(f"GRANT EXECUTE ON FUNCTION {full}() TO authenticated")
 
@@ -1397,10 +1394,14 @@ class Generator:
     def view(self, ctx: FileCtx, table: Table):
         rng = self.rng
         q = ctx.q
-        base_name = f"{table.name}_overview" if table.style == "snake" else f"{table.name}Overview"
+        if table.style == "snake":
+            names = [f"{table.name}_overview", f"{table.name}_list", f"{table.name}_with_details", f"v_{table.name}"]
+        else:
+            names = [f"{table.name}Overview", f"{table.name}List", f"{table.name}WithDetails", f"{table.name}View"]
         if rng.random() < 0.3 and table.col("deleted_at") is not None:
-            base_name = f"active_{table.name}" if table.style == "snake" else f"Active{table.name}"
-        vname = self.claim(table.schema, base_name)
+            names.insert(0, f"active_{table.name}" if table.style == "snake" else f"Active{table.name}")
+        free = [n for n in names if (table.schema, n) not in self.names]
+        vname = self.claim(table.schema, free[0] if free else names[0])
         cols = [c for c in table.columns if not c.generated]
         picked = [table.pk] + rng.sample(cols[1:], min(len(cols) - 1, rng.randint(2, 8)))
         alias = "t"
@@ -1435,14 +1436,13 @@ class Generator:
             ctx.stmt(f"COMMENT ON VIEW {vref} IS {lit('Read model for the ' + table.label() + ' list; it''s security_invoker so RLS applies.')}")
 
     def aggregate_view(self, ctx: FileCtx, table: Table):
-        rng = self.rng
         q = ctx.q
         if table.owner is None:
             return self.view(ctx, table)
         vname = self.claim(table.schema, f"{table.singular.lower()}_totals" if table.style == "snake" else f"{table.name}Totals")
         owner = table.owner
         created = table.col("created_at")
-        cols = [f"{q(owner.name)}", f"count(*) AS total", f"max({q(created.name)}) AS last_created_at"]
+        cols = [f"{q(owner.name)}", "count(*) AS total", f"max({q(created.name)}) AS last_created_at"]
         status = table.col("status")
         if status is not None and status.choices:
             first = status.choices[0]
@@ -1483,10 +1483,7 @@ class Generator:
                     if_not = "IF NOT EXISTS " if rng.random() < 0.5 else ""
                     if ctx.style == "prisma" or table.style == "prisma":
                         column.check = None
-                    ddl = self.column_sql(ctx, table, column)
-                    if ctx.style == "drizzle":
-                        # drizzle puts UNIQUE/FK in separate statements; keep the column plain
-                        ddl = self.column_sql(ctx, table, column)
+                    ddl = self.column_sql(ctx, table, column)  # drizzle: UNIQUE comes separately
                     ctx.stmt(f"ALTER TABLE {T} ADD COLUMN {if_not}{ddl}")
                     if ctx.style == "drizzle" and column.unique:
                         cname = self.claim(table.schema, self.constraint_name(table, f"{table.name}_{column.name}_unique"))

@@ -8,7 +8,7 @@ mod common;
 
 use std::collections::BTreeSet;
 
-use common::live::{Live, live};
+use common::live::{cleanup, existing_roles, live};
 use neonlint::check;
 use neonlint::config::Config;
 use neonlint::fix;
@@ -34,32 +34,10 @@ fn keys(findings: &[Finding], databases: &BTreeSet<String>) -> BTreeSet<(String,
         .collect()
 }
 
-/// Databases and roles a fixture creates, so they can be cleaned up (cluster-wide names).
-fn cleanup(live: &Live, catalog: &Catalog, roles_before: &BTreeSet<String>) {
-    for database in catalog.databases.keys() {
-        live.admin_execute(&format!("DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)"));
-    }
-    for role in catalog.roles.keys().filter(|role| !roles_before.contains(*role)) {
-        live.admin_execute(&format!("DROP ROLE IF EXISTS \"{role}\""));
-    }
-}
-
-fn existing_roles(live: &Live) -> BTreeSet<String> {
-    live.block_on(async {
-        let client = common::live::connect(&live.admin).await.unwrap();
-        client
-            .query("SELECT rolname::text FROM pg_roles", &[])
-            .await
-            .unwrap()
-            .iter()
-            .map(|row| row.get(0))
-            .collect()
-    })
-}
-
 #[test]
 fn static_and_live_agree_and_every_fix_applies_on_the_real_server() {
     let Some(live) = live("static_and_live_agree") else { return };
+    let _cluster = common::live::lock_cluster_objects();
     let config = Config::default();
     let mut compared = 0;
     for project in common::fixture_projects() {
@@ -141,6 +119,7 @@ fn catalog_is_read_with_a_fixed_number_of_queries() {
 #[test]
 fn a_role_with_only_connect_sees_what_the_owner_sees() {
     let Some(live) = live("read_only_role") else { return };
+    let _cluster = common::live::lock_cluster_objects();
     let database = live.create_database("read_only_role");
     let selection = source::discover(&common::fixture("demo"), None).unwrap();
     let roles_before = existing_roles(&live);

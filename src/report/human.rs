@@ -43,7 +43,7 @@ pub fn render_human(
                 Applicability::Review => "  fix (review: changes who can see rows):\n",
             });
             for line in fix.sql.lines() {
-                out.push_str(&format!("      {line}\n"));
+                out.push_str(&format!("      {}\n", printable(line)));
             }
         }
         out.push('\n');
@@ -81,7 +81,7 @@ struct FindingDiagnostic<'a> {
 
 impl<'a> FindingDiagnostic<'a> {
     fn new(finding: &'a Finding, sources: &dyn Sources) -> Self {
-        let help = finding.help.clone();
+        let help = printable(&finding.help);
         let mut source = None;
         let mut label = None;
         if let Some(span) = finding.location
@@ -92,7 +92,7 @@ impl<'a> FindingDiagnostic<'a> {
             let first_line_end = text[start..].find('\n').map_or(text.len(), |n| start + n);
             let end = span.end.clamp(start, first_line_end).max(start);
             let end = text[start..end].trim_end().len() + start;
-            label = Some(LabeledSpan::new_primary_with_span(Some(finding.label.clone()), start..end));
+            label = Some(LabeledSpan::new_primary_with_span(Some(printable(&finding.label)), start..end));
             source = Some(NamedSource::new(path, text).with_language("sql"));
         }
         FindingDiagnostic {
@@ -113,8 +113,16 @@ impl fmt::Debug for FindingDiagnostic<'_> {
 
 impl Display for FindingDiagnostic<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.finding.message)
+        f.write_str(&printable(&self.finding.message))
     }
+}
+
+/// Escapes control characters, which a name read from a live database may hold, so they
+/// cannot move the cursor or change the terminal's colours.
+fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { c.escape_unicode().to_string() } else { c.to_string() })
+        .collect()
 }
 
 impl std::error::Error for FindingDiagnostic<'_> {}
@@ -150,6 +158,12 @@ impl Diagnostic for FindingDiagnostic<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn control_characters_are_escaped() {
+        assert_eq!(printable("table `a\u{1b}[31mb`"), "table `a\\u{1b}[31mb`");
+        assert_eq!(printable("plain é"), "plain é");
+    }
 
     #[test]
     fn summary_line_counts_and_pluralizes() {

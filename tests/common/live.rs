@@ -10,6 +10,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use neonlint::introspect::{self, Scope};
+use std::collections::BTreeSet;
+
 use neonlint::model::Catalog;
 use neonlint::source::{self, Selection};
 use tokio::runtime::Runtime;
@@ -51,6 +53,14 @@ pub async fn connect(config: &Config) -> Result<Client, tokio_postgres::Error> {
 }
 
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+/// Roles and databases are cluster-wide: tests that apply fixtures which create them
+/// hold this lock, so one test's cleanup never drops what another is using.
+static CLUSTER_OBJECTS: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+pub fn lock_cluster_objects() -> std::sync::MutexGuard<'static, ()> {
+    CLUSTER_OBJECTS.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
 
 /// A database created for one test and dropped with it.
 pub struct TestDb<'a> {
@@ -163,4 +173,28 @@ pub fn describe(error: &tokio_postgres::Error) -> String {
         Some(db) => format!("{}: {}", db.code().code(), db.message()),
         None => error.to_string(),
     }
+}
+
+/// Drops the databases and the roles a fixture created (cluster-wide names), keeping
+/// roles that existed before it ran.
+pub fn cleanup(live: &Live, catalog: &Catalog, roles_before: &BTreeSet<String>) {
+    for database in catalog.databases.keys() {
+        live.admin_execute(&format!("DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)"));
+    }
+    for role in catalog.roles.keys().filter(|role| !roles_before.contains(*role)) {
+        live.admin_execute(&format!("DROP ROLE IF EXISTS \"{role}\""));
+    }
+}
+
+pub fn existing_roles(live: &Live) -> BTreeSet<String> {
+    live.block_on(async {
+        let client = connect(&live.admin).await.unwrap();
+        client
+            .query("SELECT rolname::text FROM pg_roles", &[])
+            .await
+            .unwrap()
+            .iter()
+            .map(|row| row.get(0))
+            .collect()
+    })
 }
