@@ -149,18 +149,8 @@ pub fn detect_layout(listing: &FolderListing) -> Layout {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::source::test_support::folder_with;
 
-    fn folder_with(files: &[(&str, &str)]) -> tempfile::TempDir {
-        let folder = tempfile::tempdir().expect("temp dir");
-        for (relative, text) in files {
-            let path = folder.path().join(relative);
-            if let Some(parent) = path.parent() {
-                fs::create_dir_all(parent).expect("create parent");
-            }
-            fs::write(path, text).expect("write file");
-        }
-        folder
-    }
 
     fn detect(folder: &Path) -> Layout {
         detect_layout(&FolderListing::read(folder).expect("listing"))

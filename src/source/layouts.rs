@@ -473,18 +473,8 @@ fn mixed_naming_notice(layout: Layout, listing: &FolderListing) -> Option<Notice
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::source::test_support::folder_with;
 
-    fn folder_with(files: &[(&str, &str)]) -> tempfile::TempDir {
-        let folder = tempfile::tempdir().expect("temp dir");
-        for (relative, text) in files {
-            let path = folder.path().join(relative);
-            if let Some(parent) = path.parent() {
-                fs::create_dir_all(parent).expect("create parent");
-            }
-            fs::write(path, text).expect("write file");
-        }
-        folder
-    }
 
     fn ordered(layout: Layout, folder: &Path) -> Ordered {
         let listing = FolderListing::read(folder).expect("listing");

@@ -572,15 +572,13 @@ fn with_forward_slashes(path: &Path) -> String {
     }
 }
 
+/// Helpers the tests of this module's files share.
 #[cfg(test)]
-mod tests {
-    use super::*;
+pub(crate) mod test_support {
+    use std::fs;
 
-    fn fixture(relative: &str) -> PathBuf {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/layouts").join(relative)
-    }
-
-    fn folder_with(files: &[(&str, &str)]) -> tempfile::TempDir {
+    /// A temporary folder holding `files` (relative path, text), parents created.
+    pub fn folder_with(files: &[(&str, &str)]) -> tempfile::TempDir {
         let folder = tempfile::tempdir().expect("temp dir");
         for (relative, text) in files {
             let path = folder.path().join(relative);
@@ -591,6 +589,17 @@ mod tests {
         }
         folder
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::test_support::folder_with;
+
+    fn fixture(relative: &str) -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/layouts").join(relative)
+    }
+
 
     /// The set's files below its root, with `/`.
     fn file_names(set: &MigrationSet) -> Vec<String> {
