@@ -151,7 +151,6 @@ mod tests {
     use super::*;
     use crate::source::test_support::folder_with;
 
-
     fn detect(folder: &Path) -> Layout {
         detect_layout(&FolderListing::read(folder).expect("listing"))
     }

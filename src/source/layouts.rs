@@ -475,7 +475,6 @@ mod tests {
     use super::*;
     use crate::source::test_support::folder_with;
 
-
     fn ordered(layout: Layout, folder: &Path) -> Ordered {
         let listing = FolderListing::read(folder).expect("listing");
         order_files(layout, &listing).expect("ordered")

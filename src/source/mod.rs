@@ -600,7 +600,6 @@ mod tests {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/layouts").join(relative)
     }
 
-
     /// The set's files below its root, with `/`.
     fn file_names(set: &MigrationSet) -> Vec<String> {
         set.files
