@@ -48,9 +48,11 @@ impl FolderListing {
             has_migration_lock: false,
             notices: Vec::new(),
         };
-        for entry in fs::read_dir(path).map_err(unreadable)? {
-            let entry = entry.map_err(unreadable)?;
-            listing.add_entry(&entry.path(), &entry.file_name());
+        // One level, in a stable order; a folder we cannot list is an error naming it.
+        let entries = walkdir::WalkDir::new(path).min_depth(1).max_depth(1).sort_by_file_name();
+        for entry in entries {
+            let entry = entry.map_err(|error| unreadable(std::io::Error::other(error.to_string())))?;
+            listing.add_entry(entry.path(), entry.file_name());
         }
         listing.sql_files.sort();
         listing.migration_folders.sort();
