@@ -60,3 +60,24 @@ fn db_reports_the_demo_like_check_does_and_its_fix_clears_it() {
     drop(database);
     common::live::cleanup(&live, &demo.catalogs[0], &roles_before);
 }
+
+#[test]
+fn plain_postgres_without_neon_roles_says_so_once_per_role() {
+    use common::server::{ServerOptions, TestServer};
+    let Some(server) = TestServer::start(ServerOptions::default()) else { return };
+    let url = server.url("127.0.0.1", "sslmode=disable");
+    let run = common::neonlint(&["db", "--url", &url, "--format", "json"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let messages: Vec<(String, String)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["code"].as_str().unwrap().to_string(), f["message"].as_str().unwrap().to_string()))
+        .collect();
+    assert_eq!(messages.len(), 2, "{messages:#?}");
+    assert_eq!(messages[0].0, "NL003");
+    assert!(messages[0].1.starts_with("role `authenticated` does not exist in `postgres`"), "{messages:#?}");
+    assert_eq!(messages[1].0, "NL005");
+    assert!(messages[1].1.starts_with("role `neon_superuser` does not exist"), "{messages:#?}");
+}
