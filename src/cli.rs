@@ -105,6 +105,12 @@ enum Format {
     #[default]
     Human,
     Json,
+    /// SARIF 2.1.0, for GitHub code scanning
+    Sarif,
+    /// GitHub Actions workflow commands (annotations)
+    Github,
+    /// `file:line:col: severity: message [code]`, for editors
+    Gcc,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
@@ -198,18 +204,26 @@ fn check_command(args: CheckArgs) -> Result<ExitCode, Error> {
         write_atomically(fix_out, &fix::render(&run.findings, &command))?;
     }
     let summary = Summary::new(&run.findings, run.files.len(), run.statement_count);
-    let rendered = match args.common.format {
-        Format::Json => report::render_json(&run.findings, &run, summary),
-        Format::Human => report::render_human(
-            &run.findings,
-            &run,
-            summary,
-            color_choice(),
-            &report::files_subject(summary),
-        ),
-    };
+    let rendered = render(args.common.format, &run.findings, &run, summary, &report::files_subject(summary));
     print_stdout(&rendered)?;
     Ok(exit_code(&run.findings, args.common.fail_on))
+}
+
+/// The report in `format`; `subject` says what was checked, for the human summary line.
+fn render(
+    format: Format,
+    findings: &[Finding],
+    sources: &dyn Sources,
+    summary: Summary,
+    subject: &str,
+) -> String {
+    match format {
+        Format::Human => report::render_human(findings, sources, summary, color_choice(), subject),
+        Format::Json => report::render_json(findings, sources, summary),
+        Format::Sarif => report::render_sarif(findings, sources, summary),
+        Format::Github => report::render_github(findings, sources, summary),
+        Format::Gcc => report::render_gcc(findings, sources, summary),
+    }
 }
 
 fn exit_code(findings: &[Finding], fail_on: FailOn) -> ExitCode {
@@ -256,13 +270,8 @@ fn db_command(args: DbArgs) -> Result<ExitCode, Error> {
         write_atomically(fix_out, &fix::render(&findings, &command_line_redacted()))?;
     }
     let summary = Summary::new(&findings, 0, 0);
-    let rendered = match args.common.format {
-        Format::Json => report::render_json(&findings, &NoSources, summary),
-        Format::Human => {
-            let subject = format!("in database `{}` ({target})", target.database);
-            report::render_human(&findings, &NoSources, summary, color_choice(), &subject)
-        }
-    };
+    let subject = format!("in database `{}` ({target})", target.database);
+    let rendered = render(args.common.format, &findings, &NoSources, summary, &subject);
     print_stdout(&rendered)?;
     Ok(exit_code(&findings, args.common.fail_on))
 }

@@ -3,14 +3,20 @@
 //!
 //! Reports go to the writer they are given (stdout); nothing here decides exit codes.
 
+mod gcc;
+mod github;
 mod human;
 mod json;
+mod sarif;
 
 use crate::model::FileId;
 use crate::rules::{Finding, Severity};
 
+pub use gcc::render_gcc;
+pub use github::render_github;
 pub use human::{ColorChoice, files_subject, render_human};
 pub use json::render_json;
+pub use sarif::render_sarif;
 
 /// Counts for the summary line and the JSON `summary`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
