@@ -4,17 +4,19 @@
 //!
 //! It prints nothing and exits nothing: the caller renders a `Run`.
 
+use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use crate::config::Config;
+use crate::config::{self, Config};
 use crate::model::{Catalog, FileId, Span};
 use crate::replay::{Options, Replay};
 use crate::rules::{self, Finding, Object, Settings};
 use crate::source::{self, Layout, Selection};
 use crate::sql::{self, ParsedFile, ProblemKind};
+use crate::suppress::{self, DirectiveError, Suppression};
 
 /// One migration file as read.
 pub struct File {
@@ -58,18 +60,43 @@ struct Loaded {
     parsed: ParsedFile,
     /// Why the file could not be used, with the line it concerns.
     unreadable: Option<(String, u32)>,
+    /// Its `neonlint-ignore` comments, or the first one that names an unknown rule.
+    suppressions: Result<Vec<Suppression>, DirectiveError>,
 }
 
-/// Checks every selection with `config`. Extra SQL (`extra`) is replayed after the last
-/// migration of each set, as if it were one more file; tests use it to replay a fix.
-pub fn run(selections: &[Selection], config: &Config, extra: Option<&str>) -> Run {
+/// A run that could not be completed: a suppression comment names an unknown rule.
+#[derive(Debug)]
+pub struct CheckError(pub String);
+
+impl fmt::Display for CheckError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for CheckError {}
+
+/// Checks every selection with `config`: replay, rules, suppressions (comments and the
+/// configuration's `[[ignore]]`), the changed-files filter, levels. Extra SQL (`extra`)
+/// is replayed after the last migration of each set, as if it were one more file; tests
+/// use it to replay a fix.
+pub fn run(selections: &[Selection], config: &Config, extra: Option<&str>) -> Result<Run, CheckError> {
     let mut run = Run::default();
     let settings = config.settings();
+    let config_path =
+        config.path.as_deref().map_or_else(|| config::FILE_NAME.to_string(), source::display_path);
+    let mut config_suppressions =
+        if config.suppressions { suppress::from_config(&config.ignores, &config_path) } else { Vec::new() };
     for selection in selections {
-        check_set(&mut run, selection, config, &settings, extra);
+        check_set(&mut run, selection, config, &settings, extra, &mut config_suppressions)?;
+    }
+    // Whether a configured ignore is used can only be told from a full run.
+    if selections.iter().all(|selection| selection.only.is_none()) {
+        run.findings
+            .extend(config_suppressions.iter().filter(|s| !s.used).map(|s| s.unused_finding(&config_path)));
     }
     apply_levels(&mut run.findings, config);
-    run
+    Ok(run)
 }
 
 /// Sets each finding's level from the configuration, drops those of rules that are
@@ -91,7 +118,8 @@ fn check_set(
     config: &Config,
     settings: &Settings,
     extra: Option<&str>,
-) {
+    config_suppressions: &mut [Suppression],
+) -> Result<(), CheckError> {
     let set = &selection.set;
     let layout = set.layout;
     run.notices.extend(set.notices.iter().map(|notice| Notice {
@@ -100,7 +128,13 @@ fn check_set(
         line: None,
         message: notice.message.clone(),
     }));
-    let loaded: Vec<Loaded> = set.files.par_iter().map(|file| load(&file.path, layout)).collect();
+    let first_id = run.files.len();
+    let loaded: Vec<Loaded> = set
+        .files
+        .par_iter()
+        .enumerate()
+        .map(|(i, file)| load(&file.path, layout, FileId((first_id + i) as u32)))
+        .collect();
 
     let options = Options {
         migration_role: config.migration_role.clone(),
@@ -108,13 +142,23 @@ fn check_set(
         api_roles: config.api_roles.clone(),
     };
     let mut replay = Replay::new(&options);
-    let first_id = run.files.len();
     let mut findings = Vec::new();
+    let mut suppressions = Vec::new();
     for (file, loaded) in set.files.iter().zip(loaded) {
         let id = FileId(run.files.len() as u32);
         replay.file(id, &loaded.parsed.statements);
         run.statement_count += loaded.parsed.statement_count;
         findings.extend(problem_findings(&file.display, id, &loaded, &mut run.notices));
+        match loaded.suppressions {
+            Ok(_) if !config.suppressions => {}
+            Ok(found) => suppressions.extend(found),
+            Err(error) => {
+                return Err(CheckError(format!(
+                    "{}:{}: {}; fix the `neonlint-ignore` comment",
+                    file.display, error.line, error.message
+                )));
+            }
+        }
         run.files.push(File {
             id,
             path: file.path.clone(),
@@ -126,27 +170,50 @@ fn check_set(
         let parsed = sql::parse_file(extra);
         replay.file(FileId(u32::MAX), &parsed.statements);
     }
-    let catalog = replay.finish();
+    let (catalog, touches) = replay.finish_with_touches();
     findings.extend(rules::check(&catalog, settings));
+    findings = suppress::apply(findings, &mut suppressions, &touches);
+    findings = suppress::apply(findings, config_suppressions, &touches);
 
-    if let Some(only) = &selection.only {
-        let chosen: Vec<FileId> = run.files[first_id..]
+    // Changed-files mode: findings in the chosen files, or about objects they create or
+    // alter. Findings with no location (schema-wide) belong to full runs only.
+    let chosen: Option<Vec<FileId>> = selection.only.as_ref().map(|only| {
+        run.files[first_id..]
             .iter()
             .filter(|file| only.iter().any(|path| same_file(path, &file.path)))
             .map(|file| file.id)
-            .collect();
-        findings.retain(|finding| finding.location.is_some_and(|span| chosen.contains(&span.file)));
+            .collect()
+    });
+    if let Some(chosen) = &chosen {
+        findings.retain(|finding| {
+            finding.location.is_some_and(|span| {
+                chosen.contains(&span.file)
+                    || touches.iter().any(|touch| {
+                        chosen.contains(&touch.file)
+                            && suppress::touches_object(&touch.object, &finding.object)
+                    })
+            })
+        });
+    }
+    for suppression in suppressions.iter().filter(|s| !s.used) {
+        let Some(file) = suppression.file() else { continue };
+        if chosen.as_ref().is_none_or(|chosen| chosen.contains(&file)) {
+            let display = run.file(file).map_or("", |file| file.display.as_str());
+            findings.push(suppression.unused_finding(display));
+        }
     }
     run.findings.extend(findings);
     run.catalogs.push(catalog);
+    Ok(())
 }
 
 /// Reads one file: binary, non-UTF-8 and unreadable files become a problem, not an error.
-fn load(path: &Path, layout: Layout) -> Loaded {
+fn load(path: &Path, layout: Layout, id: FileId) -> Loaded {
     let unreadable = |message: String, line: u32| Loaded {
         text: Arc::from(""),
         parsed: ParsedFile::default(),
         unreadable: Some((message, line)),
+        suppressions: Ok(Vec::new()),
     };
     let bytes = match std::fs::read(path) {
         Ok(bytes) => bytes,
@@ -170,7 +237,8 @@ fn load(path: &Path, layout: Layout) -> Loaded {
     };
     let up = source::up_part(layout, &text);
     let parsed = sql::parse_file(&up);
-    Loaded { text: Arc::from(text), parsed, unreadable: None }
+    let suppressions = suppress::from_comments(id, &up);
+    Loaded { text: Arc::from(text), parsed, unreadable: None, suppressions }
 }
 
 /// Parse errors and unreadable files are NL000 findings; `DO` blocks are notices.

@@ -18,6 +18,7 @@ use crate::model::FileId;
 use crate::report::{self, ColorChoice, Sources, Summary};
 use crate::rules::{self, Finding, Settings, Severity};
 use crate::source::{self, Layout};
+use crate::suppress;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -98,6 +99,9 @@ struct CommonArgs {
     /// Schema the Data API exposes (repeatable; replaces `exposed_schemas`)
     #[arg(long = "schema", value_name = "SCHEMA", global = true)]
     schemas: Vec<String>,
+    /// Report what `neonlint-ignore` comments and `[[ignore]]` entries would hide
+    #[arg(long, global = true)]
+    no_suppressions: bool,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
@@ -176,6 +180,7 @@ fn load_config(common: &CommonArgs) -> Result<Config, Error> {
     if !common.schemas.is_empty() {
         config.exposed_schemas = common.schemas.clone();
     }
+    config.suppressions = !common.no_suppressions;
     Ok(config)
 }
 
@@ -196,7 +201,7 @@ fn check_command(args: CheckArgs) -> Result<ExitCode, Error> {
     if let Some(fix_out) = &args.common.fix_out {
         refuse_to_overwrite_a_migration(fix_out, &selections)?;
     }
-    let run = check::run(&selections, &config, None);
+    let run = check::run(&selections, &config, None)?;
     print_notices(&run);
 
     if let Some(fix_out) = &args.common.fix_out {
@@ -264,7 +269,14 @@ fn db_command(args: DbArgs) -> Result<ExitCode, Error> {
     })?;
 
     let settings = Settings { explain_console_grants: false, ..config.settings() };
-    let mut findings = rules::check(&catalog, &settings);
+    let findings = rules::check(&catalog, &settings);
+    // Only the configuration's `[[ignore]]` applies: a database has no comments to read.
+    let config_path =
+        config.path.as_deref().map_or_else(|| config::FILE_NAME.to_string(), source::display_path);
+    let mut suppressions =
+        if config.suppressions { suppress::from_config(&config.ignores, &config_path) } else { Vec::new() };
+    let mut findings = suppress::apply(findings, &mut suppressions, &[]);
+    findings.extend(suppressions.iter().filter(|s| !s.used).map(|s| s.unused_finding(&config_path)));
     check::apply_levels(&mut findings, &config);
     if let Some(fix_out) = &args.common.fix_out {
         write_atomically(fix_out, &fix::render(&findings, &command_line_redacted()))?;

@@ -24,6 +24,29 @@ struct RawConfig {
     layout: Option<String>,
     #[serde(default)]
     rules: BTreeMap<String, Level>,
+    #[serde(default)]
+    ignore: Vec<RawIgnore>,
+}
+
+/// One `[[ignore]]` table: `rule` (code, name or `*`), `object` (a glob over object keys
+/// such as `public.audit_log`, `schema:public`), and why.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawIgnore {
+    rule: toml::Spanned<String>,
+    object: String,
+    reason: Option<String>,
+}
+
+/// A validated `[[ignore]]` entry.
+#[derive(Clone, Debug)]
+pub struct ConfigIgnore {
+    /// `None`: every rule (`rule = "*"`).
+    pub rule: Option<&'static Rule>,
+    pub object: String,
+    pub reason: Option<String>,
+    /// The line of its `rule = …`, for messages.
+    pub line: Option<u32>,
 }
 
 /// A rule's level in the config: a severity or `off`.
@@ -46,6 +69,10 @@ pub struct Config {
     pub assume_data_api_grants: bool,
     /// `layout = "…"`, as written; `source` validates it.
     pub layout: Option<String>,
+    pub ignores: Vec<ConfigIgnore>,
+    /// Apply `neonlint-ignore` comments and `[[ignore]]` entries (`--no-suppressions` turns
+    /// them off, to audit what they hide).
+    pub suppressions: bool,
     levels: BTreeMap<&'static str, Level>,
 }
 
@@ -59,6 +86,8 @@ impl Default for Config {
             migration_role: None,
             assume_data_api_grants: false,
             layout: None,
+            ignores: Vec::new(),
+            suppressions: true,
             levels: BTreeMap::new(),
         }
     }
@@ -116,6 +145,24 @@ impl Config {
         for (key, level) in raw.rules {
             let rule = lookup_rule(&key).map_err(|message| error(format!("in [rules]: {message}")))?;
             config.levels.insert(rule.code, level);
+        }
+        for ignore in raw.ignore {
+            let line = line_of(text, ignore.rule.span().start);
+            let name = ignore.rule.get_ref().trim();
+            let rule = if name == "*" {
+                None
+            } else {
+                Some(
+                    lookup_rule(name)
+                        .map_err(|message| error(format!("line {line}: in [[ignore]]: {message}")))?,
+                )
+            };
+            config.ignores.push(ConfigIgnore {
+                rule,
+                object: ignore.object,
+                reason: ignore.reason,
+                line: Some(line),
+            });
         }
         Ok(config)
     }
@@ -199,11 +246,14 @@ fn find_upward(start: &Path) -> Option<PathBuf> {
     start.ancestors().map(|dir| dir.join(FILE_NAME)).find(|candidate| candidate.is_file())
 }
 
+/// The 1-based line of byte `offset`.
+fn line_of(text: &str, offset: usize) -> u32 {
+    text.as_bytes()[..offset.min(text.len())].iter().filter(|&&b| b == b'\n').count() as u32 + 1
+}
+
 /// toml's error with the line it points at.
 fn describe_toml_error(error: &toml::de::Error, text: &str) -> String {
-    let line = error.span().map(|span| {
-        text.as_bytes()[..span.start.min(text.len())].iter().filter(|&&b| b == b'\n').count() + 1
-    });
+    let line = error.span().map(|span| line_of(text, span.start));
     let message = error.message().trim();
     match line {
         Some(line) => format!("line {line}: {message}"),
@@ -243,6 +293,24 @@ mod tests {
         for rule in rules::RULES {
             assert_eq!(config.severity(rule), Some(rule.level));
         }
+    }
+
+    #[test]
+    fn ignores_validate_their_rule_and_remember_their_line() {
+        let config = parse(
+            "[[ignore]]\nrule = \"rls-disabled\"\nobject = \"public.audit_*\"\nreason = \"written by triggers only\"\n\n[[ignore]]\nrule = \"*\"\nobject = \"schema:legacy\"\n",
+        )
+        .unwrap();
+        let summary: Vec<(Option<&str>, &str, Option<u32>)> =
+            config.ignores.iter().map(|i| (i.rule.map(|r| r.code), i.object.as_str(), i.line)).collect();
+        assert_eq!(
+            summary,
+            vec![(Some("NL001"), "public.audit_*", Some(2)), (None, "schema:legacy", Some(7))]
+        );
+        let error = parse("[[ignore]]\nobject = \"x\"\nrule = \"nl01\"\n").unwrap_err();
+        assert!(error.contains("line 3") && error.contains("unknown rule `nl01`"), "{error}");
+        let error = parse("[[ignore]]\nrule = \"NL001\"\n").unwrap_err();
+        assert!(error.contains("missing field `object`"), "{error}");
     }
 
     #[test]

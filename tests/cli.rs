@@ -228,18 +228,28 @@ fn schema_flag_replaces_the_exposed_schemas() {
 }
 
 #[test]
-fn a_file_argument_reports_that_file_only() {
+fn a_file_argument_reports_its_findings_and_those_about_objects_it_touches() {
+    // Findings located in the file.
     let file = fixture("layouts/plain/migrations/10_disable_rls.sql");
+    let disabled = vec![
+        found("NL001", "public.todos", "10_disable_rls.sql", 1),
+        found("NL006", "public.todos", "10_disable_rls.sql", 1),
+    ];
+    assert_findings(findings(&[file.to_str().unwrap()]), disabled.clone(), "the file that disables RLS");
+    // 1_init.sql creates public.todos: the findings about it are reported too.
+    let file = fixture("layouts/plain/migrations/1_init.sql");
+    assert_findings(findings(&[file.to_str().unwrap()]), disabled, "the file that creates the table");
+    // The demo's projects migration: its own tables only, not public.todos or the database.
+    let file = fixture("demo/supabase/migrations/20240115120000_projects.sql");
     assert_findings(
         findings(&[file.to_str().unwrap()]),
         vec![
-            found("NL001", "public.todos", "10_disable_rls.sql", 1),
-            found("NL006", "public.todos", "10_disable_rls.sql", 1),
+            found("NL003", "public.projects", "20240115120000_projects.sql", 13),
+            found("NL002", "public.projects", "20240115120000_projects.sql", 18),
+            found("NL003", "public.project_members", "20240115120000_projects.sql", 20),
         ],
-        "one file",
+        "the projects migration",
     );
-    let file = fixture("layouts/plain/migrations/1_init.sql");
-    assert_findings(findings(&[file.to_str().unwrap()]), vec![], "a file without findings of its own");
 }
 
 #[test]

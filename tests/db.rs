@@ -56,7 +56,7 @@ fn db_reports_the_demo_like_check_does_and_its_fix_clears_it() {
     let run = common::neonlint(&["db", "--url", &url(&database.name), "--fail-on", "error"]);
     assert_eq!(run.code, 0, "errors left after the fix:\n{}", run.stdout);
 
-    let demo = neonlint::check::run(&[selection], &neonlint::config::Config::default(), None);
+    let demo = neonlint::check::run(&[selection], &neonlint::config::Config::default(), None).unwrap();
     drop(database);
     common::live::cleanup(&live, &demo.catalogs[0], &roles_before);
 }

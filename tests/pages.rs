@@ -51,7 +51,7 @@ fn codes(sql: &str) -> Vec<&'static str> {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("1_example.sql"), sql).unwrap();
     let selection = source::discover(dir.path(), None).unwrap();
-    check::run(&[selection], &Config::default(), None).findings.iter().map(|f| f.rule.code).collect()
+    check::run(&[selection], &Config::default(), None).unwrap().findings.iter().map(|f| f.rule.code).collect()
 }
 
 #[test]

@@ -21,9 +21,9 @@ fn replaying_the_fix_leaves_nothing_it_can_fix_and_adds_nothing() {
     let mut fixed_something = 0;
     for project in common::fixture_projects() {
         let selection = source::discover(&project, None).unwrap();
-        let before = check::run(std::slice::from_ref(&selection), &config, None);
+        let before = check::run(std::slice::from_ref(&selection), &config, None).unwrap();
         let sql = fix::render(&before.findings, "neonlint check");
-        let after = check::run(std::slice::from_ref(&selection), &config, Some(&sql));
+        let after = check::run(std::slice::from_ref(&selection), &config, Some(&sql)).unwrap();
 
         let fixable = ["NL001", "NL003", "NL004", "NL005", "NL006"];
         let left: Vec<_> = after.findings.iter().filter(|f| fixable.contains(&f.rule.code)).collect();
@@ -40,7 +40,7 @@ fn replaying_the_fix_leaves_nothing_it_can_fix_and_adds_nothing() {
 #[test]
 fn the_fix_file_is_idempotent_sql_in_apply_order() {
     let selection = source::discover(&common::fixture("demo"), None).unwrap();
-    let run = check::run(std::slice::from_ref(&selection), &Config::default(), None);
+    let run = check::run(std::slice::from_ref(&selection), &Config::default(), None).unwrap();
     let sql = fix::render(&run.findings, "neonlint check fixtures/demo");
     // Database grants first, then RLS, policies, table grants.
     let position = |needle: &str| sql.find(needle).unwrap_or_else(|| panic!("no `{needle}` in\n{sql}"));

@@ -90,6 +90,17 @@ fn policy_rls_disabled() {
 }
 
 #[test]
+fn unused_ignore() {
+    assert_rule(
+        "unused-ignore",
+        vec![
+            found("NL900", "001_tables.sql", "001_tables.sql", 4),
+            found("NL900", "001_tables.sql", "001_tables.sql", 10),
+        ],
+    );
+}
+
+#[test]
 fn every_rule_with_a_check_has_fixtures() {
     for rule in neonlint::rules::RULES {
         for kind in ["bad", "good"] {

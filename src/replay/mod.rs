@@ -28,8 +28,36 @@ pub struct Options {
     pub api_roles: Vec<String>,
 }
 
+/// An object a statement created or changed, for changed-files mode and suppressions.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Touched {
+    /// A table or view, by its name at the end of the replay.
+    Table {
+        schema: String,
+        name: String,
+    },
+    /// A schema; `None` is every schema (`ALTER DEFAULT PRIVILEGES` without `IN SCHEMA`).
+    Schema(Option<String>),
+    Database(String),
+}
+
+/// `object` was created or changed by the statement at `statement_start` of `file`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Touch {
+    pub file: FileId,
+    pub statement_start: usize,
+    pub object: Touched,
+}
+
+/// A touch before renames are settled: tables by id.
+enum Pending {
+    Table(TableId),
+    Other(Touched),
+}
+
 pub struct Replay {
     catalog: Catalog,
+    touches: Vec<(FileId, usize, Pending)>,
     session_role: RoleName,
     migration_role_configured: bool,
     search_path: Option<Vec<String>>,
@@ -43,6 +71,7 @@ impl Replay {
     pub fn new(options: &Options) -> Self {
         let mut replay = Replay {
             catalog: Catalog::new(),
+            touches: Vec::new(),
             session_role: options.migration_role.clone(),
             migration_role_configured: options.migration_role.is_some(),
             search_path: None,
@@ -88,12 +117,82 @@ impl Replay {
     /// The catalog as the last migration left it. Without a configured migration role,
     /// the migration role is the owner of the table created last: the role that created
     /// it, or the one a dump's `ALTER TABLE … OWNER TO` gave it to.
-    pub fn finish(mut self) -> Catalog {
+    pub fn finish(self) -> Catalog {
+        self.finish_with_touches().0
+    }
+
+    /// The catalog, and what each statement created or changed (tables by their final
+    /// names; dropped tables are left out).
+    pub fn finish_with_touches(mut self) -> (Catalog, Vec<Touch>) {
         self.catalog.migration_role = match self.last_table.and_then(|id| self.catalog.table(id)) {
             Some(table) if !self.migration_role_configured => table.owner.clone(),
-            _ => self.session_role,
+            _ => self.session_role.clone(),
         };
-        self.catalog
+        let catalog = self.catalog;
+        let touches = self
+            .touches
+            .into_iter()
+            .filter_map(|(file, statement_start, pending)| {
+                let object = match pending {
+                    Pending::Table(id) => {
+                        let table = catalog.table(id)?;
+                        Touched::Table { schema: table.schema.clone(), name: table.name.clone() }
+                    }
+                    Pending::Other(object) => object,
+                };
+                Some(Touch { file, statement_start, object })
+            })
+            .collect();
+        (catalog, touches)
+    }
+
+    /// The objects `statement` names, resolved now: before it runs for objects it
+    /// renames, after it runs for objects it creates.
+    fn record_touches(&mut self, statement: &Statement) {
+        let mut pending: Vec<Pending> = Vec::new();
+        let table = |name: &ObjectRef| self.resolve_table(name).map(Pending::Table);
+        match &statement.kind {
+            StatementKind::CreateTable(create) => pending.extend(table(&create.name)),
+            StatementKind::CreateView(view) => pending.extend(table(&view.name)),
+            StatementKind::AlterTable { name, .. } => pending.extend(table(name)),
+            StatementKind::CreatePolicy(policy) => pending.extend(table(&policy.table)),
+            StatementKind::AlterPolicy(policy) => pending.extend(table(&policy.table)),
+            StatementKind::DropPolicy { table: name, .. } => pending.extend(table(name)),
+            StatementKind::Privileges(change) => match &change.target {
+                GrantTarget::Tables(names) => pending.extend(names.iter().filter_map(table)),
+                GrantTarget::AllTablesInSchemas(schemas) | GrantTarget::Schemas(schemas) => {
+                    pending.extend(schemas.iter().map(|s| Pending::Other(Touched::Schema(Some(s.clone())))));
+                    if matches!(change.target, GrantTarget::AllTablesInSchemas(_)) {
+                        pending.extend(
+                            self.catalog
+                                .tables()
+                                .filter(|t| schemas.contains(&t.schema))
+                                .map(|t| Pending::Table(t.id)),
+                        );
+                    }
+                }
+                GrantTarget::Databases(names) => {
+                    pending.extend(names.iter().map(|name| Pending::Other(Touched::Database(name.clone()))))
+                }
+                GrantTarget::Other => {}
+            },
+            StatementKind::AlterDefaultPrivileges(change) if change.schemas.is_empty() => {
+                pending.push(Pending::Other(Touched::Schema(None)));
+            }
+            StatementKind::AlterDefaultPrivileges(change) => {
+                pending
+                    .extend(change.schemas.iter().map(|s| Pending::Other(Touched::Schema(Some(s.clone())))));
+            }
+            StatementKind::CreateSchema { name, .. } | StatementKind::AlterSchema { name, .. } => {
+                pending.push(Pending::Other(Touched::Schema(Some(name.clone()))));
+            }
+            StatementKind::CreateDatabase { name, .. } | StatementKind::AlterDatabase { name, .. } => {
+                pending.push(Pending::Other(Touched::Database(name.clone())));
+            }
+            _ => {}
+        }
+        let start = statement.location.start;
+        self.touches.extend(pending.into_iter().map(|touch| (self.file, start, touch)));
     }
 
     fn span(&self, statement: &Statement) -> Span {
@@ -109,6 +208,18 @@ impl Replay {
 
     fn statement(&mut self, statement: &Statement) {
         let span = self.span(statement);
+        // Renames change the name: resolve what an ALTER names before it runs.
+        let creates = matches!(statement.kind, StatementKind::CreateTable(_) | StatementKind::CreateView(_));
+        if !creates {
+            self.record_touches(statement);
+        }
+        self.apply(statement, span);
+        if creates {
+            self.record_touches(statement);
+        }
+    }
+
+    fn apply(&mut self, statement: &Statement, span: Span) {
         match &statement.kind {
             StatementKind::CreateTable(create) => self.create_table(create, span),
             StatementKind::CreateView(view) => self.create_view(view, span),

@@ -45,8 +45,8 @@ impl fmt::Display for Severity {
 /// Where a rule can run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Sources {
-    /// Reported by the statement reader, not by a check on the catalog.
-    Parser,
+    /// Reported by the pipeline (reading files, suppressions), not by a check on the catalog.
+    Pipeline,
     Both,
 }
 
@@ -83,7 +83,7 @@ pub static RULES: &[Rule] = &[
         name: "parse-error",
         level: Severity::Error,
         summary: "A statement could not be read; what it does to tables, grants and policies is not seen",
-        sources: Sources::Parser,
+        sources: Sources::Pipeline,
         fixable: false,
         page: include_str!("../../rules/NL000-parse-error.md"),
         check: None,
@@ -147,6 +147,16 @@ pub static RULES: &[Rule] = &[
         fixable: true,
         page: include_str!("../../rules/NL006-policy-rls-disabled.md"),
         check: Some(policy_rls_disabled::check),
+    },
+    Rule {
+        code: "NL900",
+        name: "unused-ignore",
+        level: Severity::Warning,
+        summary: "A `neonlint-ignore` comment or `[[ignore]]` entry that matched no finding",
+        sources: Sources::Pipeline,
+        fixable: false,
+        page: include_str!("../../rules/NL900-unused-ignore.md"),
+        check: None,
     },
 ];
 
@@ -351,8 +361,10 @@ mod tests {
 
     #[test]
     fn codes_and_names_are_unique_and_well_formed() {
-        for (i, rule) in RULES.iter().enumerate() {
-            assert_eq!(rule.code, format!("NL{i:03}"), "codes are dense and ordered");
+        assert!(RULES.windows(2).all(|pair| pair[0].code < pair[1].code), "codes are ordered");
+        for rule in RULES {
+            assert!(rule.code.len() == 5 && rule.code.starts_with("NL"), "{}", rule.code);
+            assert!(rule.code[2..].chars().all(|c| c.is_ascii_digit()), "{}", rule.code);
             assert!(rule.name.chars().all(|c| c.is_ascii_lowercase() || c == '-'), "{}", rule.name);
             assert_eq!(RULES.iter().filter(|other| other.name == rule.name).count(), 1);
         }
