@@ -10,6 +10,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use std::time::Duration;
 
+use crate::baseline;
 use crate::check::{self, Run};
 use crate::config::{self, Config};
 use crate::fix;
@@ -41,6 +42,13 @@ enum Command {
     Check(CheckArgs),
     /// Lint a live database through its catalog (read-only)
     Db(DbArgs),
+    /// Record the current findings, so that `--baseline FILE` reports only new ones
+    Baseline {
+        /// The baseline file to write
+        file: PathBuf,
+        #[command(flatten)]
+        check: CheckArgs,
+    },
     /// List the rules: code, name, default level, summary
     Rules,
     /// Print a rule's page: what it finds, why it matters, the fix
@@ -60,6 +68,9 @@ enum Command {
 struct CheckArgs {
     /// Migrations folder, a file inside one, or a project root [default: current directory]
     paths: Vec<PathBuf>,
+    /// Report only what the migrations changed since REF (git: changed, added, untracked) cause or touch
+    #[arg(long, value_name = "REF")]
+    changed_since: Option<String>,
     #[command(flatten)]
     common: CommonArgs,
 }
@@ -102,6 +113,9 @@ struct CommonArgs {
     /// Report what `neonlint-ignore` comments and `[[ignore]]` entries would hide
     #[arg(long, global = true)]
     no_suppressions: bool,
+    /// Report only findings that are not in this baseline (see `neonlint baseline`)
+    #[arg(long, value_name = "FILE", global = true)]
+    baseline: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
@@ -166,6 +180,7 @@ pub fn run() -> Result<ExitCode, Error> {
         None => check_command(cli.check),
         Some(Command::Check(args)) => check_command(args),
         Some(Command::Db(args)) => db_command(args),
+        Some(Command::Baseline { file, check }) => baseline_command(&file, check),
         Some(Command::Rules) => rules_command(),
         Some(Command::Explain { rule }) => explain_command(&rule),
         Some(Command::Init { force }) => init_command(force),
@@ -186,6 +201,26 @@ fn load_config(common: &CommonArgs) -> Result<Config, Error> {
 
 fn check_command(args: CheckArgs) -> Result<ExitCode, Error> {
     let config = load_config(&args.common)?;
+    let selections = select(&args, &config)?;
+    if let Some(fix_out) = &args.common.fix_out {
+        refuse_to_overwrite_a_migration(fix_out, &selections)?;
+    }
+    let mut run = check::run(&selections, &config, None)?;
+    print_notices(&run);
+    run.findings = apply_baseline(run.findings, args.common.baseline.as_deref())?;
+
+    if let Some(fix_out) = &args.common.fix_out {
+        write_atomically(fix_out, &fix::render(&run.findings, &command_line()))?;
+    }
+    let summary = Summary::new(&run.findings, run.files.len(), run.statement_count);
+    let rendered = render(args.common.format, &run.findings, &run, summary, &report::files_subject(summary));
+    print_stdout(&rendered)?;
+    Ok(exit_code(&run.findings, args.common.fail_on))
+}
+
+/// The migration sets to check: the paths (or the current directory), narrowed to the
+/// files changed since `--changed-since`.
+fn select(args: &CheckArgs, config: &Config) -> Result<Vec<source::Selection>, Error> {
     let layout = match &config.layout {
         None => None,
         Some(name) => Some(Layout::from_name(name).ok_or_else(|| {
@@ -197,21 +232,58 @@ fn check_command(args: CheckArgs) -> Result<ExitCode, Error> {
             ))
         })?),
     };
-    let selections = source::discover_many(&args.paths, layout)?;
-    if let Some(fix_out) = &args.common.fix_out {
-        refuse_to_overwrite_a_migration(fix_out, &selections)?;
+    let mut selections = source::discover_many(&args.paths, layout)?;
+    let Some(reference) = &args.changed_since else { return Ok(selections) };
+    let cwd =
+        std::env::current_dir().map_err(|e| Error(format!("cannot read the current directory: {e}")))?;
+    let changed = source::git::changed_since(&cwd, reference).map_err(Error)?;
+    for selection in &mut selections {
+        let chosen = selection
+            .set
+            .files
+            .iter()
+            .map(|file| file.path.clone())
+            .filter(|path| changed.contains(path))
+            .filter(|path| selection.only.as_ref().is_none_or(|only| only.contains(path)))
+            .collect();
+        selection.only = Some(chosen);
     }
+    if selections.iter().all(|selection| selection.only.as_ref().is_some_and(Vec::is_empty)) {
+        eprintln!("neonlint: note: no migration changed since `{reference}`");
+    }
+    Ok(selections)
+}
+
+/// Drops the findings `--baseline` knows, and says when some of its entries are gone.
+fn apply_baseline(findings: Vec<Finding>, path: Option<&Path>) -> Result<Vec<Finding>, Error> {
+    let Some(path) = path else { return Ok(findings) };
+    let (findings, stale) = baseline::load(path).map_err(Error)?.filter(findings);
+    if stale > 0 {
+        eprintln!(
+            "neonlint: note: {stale} finding{} in the baseline `{}` no longer occur; \
+             refresh it with `neonlint baseline {}`",
+            if stale == 1 { "" } else { "s" },
+            path.display(),
+            path.display()
+        );
+    }
+    Ok(findings)
+}
+
+fn baseline_command(file: &Path, args: CheckArgs) -> Result<ExitCode, Error> {
+    let config = load_config(&args.common)?;
+    let selections = select(&args, &config)?;
     let run = check::run(&selections, &config, None)?;
     print_notices(&run);
-
-    if let Some(fix_out) = &args.common.fix_out {
-        let command = command_line();
-        write_atomically(fix_out, &fix::render(&run.findings, &command))?;
-    }
-    let summary = Summary::new(&run.findings, run.files.len(), run.statement_count);
-    let rendered = render(args.common.format, &run.findings, &run, summary, &report::files_subject(summary));
-    print_stdout(&rendered)?;
-    Ok(exit_code(&run.findings, args.common.fail_on))
+    write_atomically(file, &baseline::render(&run.findings))?;
+    eprintln!(
+        "neonlint: wrote {} with {} finding{}; use it with `neonlint check --baseline {}`",
+        source::display_path(file),
+        run.findings.len(),
+        if run.findings.len() == 1 { "" } else { "s" },
+        source::display_path(file)
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 /// The report in `format`; `subject` says what was checked, for the human summary line.
@@ -278,6 +350,7 @@ fn db_command(args: DbArgs) -> Result<ExitCode, Error> {
     let mut findings = suppress::apply(findings, &mut suppressions, &[]);
     findings.extend(suppressions.iter().filter(|s| !s.used).map(|s| s.unused_finding(&config_path)));
     check::apply_levels(&mut findings, &config);
+    let findings = apply_baseline(findings, args.common.baseline.as_deref())?;
     if let Some(fix_out) = &args.common.fix_out {
         write_atomically(fix_out, &fix::render(&findings, &command_line_redacted()))?;
     }

@@ -5,6 +5,7 @@
 //! `rules` → `report` / `fix`. `check` runs it for migration files; the binary in
 //! `main.rs` only calls `cli::run`.
 
+pub mod baseline;
 pub mod check;
 pub mod cli;
 pub mod config;

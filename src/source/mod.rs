@@ -10,6 +10,7 @@
 
 mod dbmate;
 mod folder;
+pub mod git;
 mod layouts;
 mod order;
 
