@@ -295,3 +295,31 @@ fn attach_and_detach_partition() {
     ]);
     assert_eq!(table(&catalog, "public", "p").partition_of, None);
 }
+
+#[test]
+fn touches_name_objects_by_their_final_names() {
+    let mut replay = Replay::new(&Options::default());
+    for (index, source) in [
+        "CREATE TABLE t (); CREATE TABLE gone (); CREATE DATABASE app;",
+        "ALTER TABLE t RENAME TO u; DROP TABLE gone; GRANT CONNECT ON DATABASE app TO x; \
+         ALTER DEFAULT PRIVILEGES GRANT SELECT ON TABLES TO authenticated;",
+    ]
+    .iter()
+    .enumerate()
+    {
+        replay.file(FileId(index as u32), &parse_file(source).statements);
+    }
+    let (_, touches) = replay.finish_with_touches();
+    let summary: Vec<(u32, Touched)> = touches.into_iter().map(|touch| (touch.file.0, touch.object)).collect();
+    let u = Touched::Table { schema: "public".into(), name: "u".into() };
+    assert_eq!(
+        summary,
+        vec![
+            (0, u.clone()),
+            (0, Touched::Database("app".into())),
+            (1, u),
+            (1, Touched::Database("app".into())),
+            (1, Touched::Schema(None)),
+        ]
+    );
+}
