@@ -57,7 +57,9 @@ pub fn files_subject(summary: Summary) -> String {
     format!("in {} ({})", plural(summary.files, "file"), plural(summary.statements, "statement"))
 }
 
-fn summary_line(summary: Summary, subject: &str) -> String {
+/// "neonlint: 1 error, 2 warnings, 0 infos in …", ending with `subject` unless it is
+/// empty; the last line of the human and GitHub reports.
+pub(super) fn summary_line(summary: Summary, subject: &str) -> String {
     let counts = if summary.errors + summary.warnings + summary.infos == 0 {
         "no findings".to_string()
     } else {
@@ -68,7 +70,30 @@ fn summary_line(summary: Summary, subject: &str) -> String {
             plural(summary.infos, "info")
         )
     };
-    format!("neonlint: {counts} {subject}\n")
+    if subject.is_empty() {
+        format!("neonlint: {counts}\n")
+    } else {
+        format!("neonlint: {counts} {subject}\n")
+    }
+}
+
+/// The finding as one block of plain text: the message, the help, and the fix SQL under
+/// a heading that says whether it needs review. For formats that show a single text per
+/// finding (SARIF's message, GitHub's annotation). Control characters are escaped, except
+/// the line breaks between the fix's lines.
+pub(super) fn plain_text(finding: &Finding) -> String {
+    let mut text = format!("{}\n\nHelp: {}", printable(&finding.message), printable(&finding.help));
+    if let Some(fix) = finding.fix.as_ref().filter(|fix| !fix.sql.is_empty()) {
+        text.push_str(match fix.applicability {
+            Applicability::Safe => "\n\nFix (safe):",
+            Applicability::Review => "\n\nFix (review: changes who can see rows):",
+        });
+        for line in fix.sql.lines() {
+            text.push('\n');
+            text.push_str(&printable(line));
+        }
+    }
+    text
 }
 
 struct FindingDiagnostic<'a> {
@@ -119,7 +144,7 @@ impl Display for FindingDiagnostic<'_> {
 
 /// Escapes control characters, which a name read from a live database may hold, so they
 /// cannot move the cursor or change the terminal's colours.
-fn printable(text: &str) -> String {
+pub(super) fn printable(text: &str) -> String {
     text.chars()
         .map(|c| if c.is_control() { c.escape_unicode().to_string() } else { c.to_string() })
         .collect()
@@ -166,6 +191,28 @@ mod tests {
     }
 
     #[test]
+    fn plain_text_escapes_names_but_keeps_the_fix_lines() {
+        use crate::rules::{Fix, Object, Phase};
+        let finding = Finding::new(
+            "NL001",
+            Object::schema("a\u{7}b"),
+            "table `a\u{7}b` has RLS off".to_string(),
+            "enable it".to_string(),
+            None,
+        )
+        .with_fix(Fix {
+            sql: "ALTER TABLE x ENABLE ROW LEVEL SECURITY;\nCREATE POLICY p ON x;".to_string(),
+            applicability: Applicability::Review,
+            phase: Phase::RowLevelSecurity,
+        });
+        assert_eq!(
+            plain_text(&finding),
+            "table `a\\u{7}b` has RLS off\n\nHelp: enable it\n\nFix (review: changes who can see rows):\n\
+             ALTER TABLE x ENABLE ROW LEVEL SECURITY;\nCREATE POLICY p ON x;"
+        );
+    }
+
+    #[test]
     fn summary_line_counts_and_pluralizes() {
         let summary = Summary { errors: 1, warnings: 2, infos: 0, files: 1, statements: 12 };
         assert_eq!(
@@ -176,6 +223,10 @@ mod tests {
         assert_eq!(
             summary_line(summary, &files_subject(summary)),
             "neonlint: no findings in 3 files (1 statement)\n"
+        );
+        assert_eq!(
+            summary_line(Summary { warnings: 1, ..Summary::default() }, ""),
+            "neonlint: 0 errors, 1 warning, 0 infos\n"
         );
     }
 }
