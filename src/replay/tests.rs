@@ -310,7 +310,8 @@ fn touches_name_objects_by_their_final_names() {
         replay.file(FileId(index as u32), &parse_file(source).statements);
     }
     let (_, touches) = replay.finish_with_touches();
-    let summary: Vec<(u32, Touched)> = touches.into_iter().map(|touch| (touch.file.0, touch.object)).collect();
+    let summary: Vec<(u32, Touched)> =
+        touches.into_iter().map(|touch| (touch.file.0, touch.object)).collect();
     let u = Touched::Table { schema: "public".into(), name: "u".into() };
     assert_eq!(
         summary,

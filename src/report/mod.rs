@@ -1,5 +1,6 @@
-//! Renders findings: `human` (miette diagnostics with source snippets and the fix as
-//! help) and `json` (the stable version-1 contract of DESIGN.md).
+//! Renders findings: `human` (miette diagnostics with source snippets and the fix below
+//! the help), `json` (the stable version-1 contract of DESIGN.md), `sarif` (2.1.0, for
+//! GitHub code scanning), `github` (workflow commands) and `gcc` (`file:line:col:` lines).
 //!
 //! Reports go to the writer they are given (stdout); nothing here decides exit codes.
 

@@ -12,6 +12,7 @@ mod dbmate;
 mod folder;
 pub mod git;
 mod layouts;
+pub mod new_migration;
 mod order;
 
 use std::borrow::Cow;
