@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use crate::baseline;
 use crate::check::{self, Run};
@@ -18,7 +18,7 @@ use crate::introspect::{self, connect, connect::ConnectOptions};
 use crate::model::FileId;
 use crate::report::{self, ColorChoice, Sources, Summary};
 use crate::rules::{self, Finding, Settings, Severity};
-use crate::source::{self, Layout};
+use crate::source::{self, Layout, new_migration};
 use crate::suppress;
 
 #[derive(Parser, Debug)]
@@ -42,6 +42,14 @@ enum Command {
     Check(CheckArgs),
     /// Lint a live database through its catalog (read-only)
     Db(DbArgs),
+    /// Write the corrective SQL as a new migration, in the layout's own convention
+    Fix {
+        /// Print the migration instead of writing it
+        #[arg(long)]
+        dry_run: bool,
+        #[command(flatten)]
+        check: CheckArgs,
+    },
     /// Record the current findings, so that `--baseline FILE` reports only new ones
     Baseline {
         /// The baseline file to write
@@ -181,6 +189,7 @@ pub fn run() -> Result<ExitCode, Error> {
         Some(Command::Check(args)) => check_command(args),
         Some(Command::Db(args)) => db_command(args),
         Some(Command::Baseline { file, check }) => baseline_command(&file, check),
+        Some(Command::Fix { dry_run, check }) => fix_command(dry_run, check),
         Some(Command::Rules) => rules_command(),
         Some(Command::Explain { rule }) => explain_command(&rule),
         Some(Command::Init { force }) => init_command(force),
@@ -268,6 +277,51 @@ fn apply_baseline(findings: Vec<Finding>, path: Option<&Path>) -> Result<Vec<Fin
         );
     }
     Ok(findings)
+}
+
+/// `neonlint fix`: the corrective SQL of what `check` reports, as the next migration.
+fn fix_command(dry_run: bool, args: CheckArgs) -> Result<ExitCode, Error> {
+    let config = load_config(&args.common)?;
+    let selections = select(&args, &config)?;
+    let [selection] = selections.as_slice() else {
+        return Err(Error(
+            "`neonlint fix` writes one migration into one migrations folder; pass one folder".to_string(),
+        ));
+    };
+    let mut run = check::run(&selections, &config, None)?;
+    print_notices(&run);
+    run.findings = apply_baseline(run.findings, args.common.baseline.as_deref())?;
+    let blocks = fix::blocks(&run.findings);
+    let (statements, notes) = fix::statements(&blocks);
+    if statements.is_empty() {
+        eprintln!("neonlint: nothing to fix: no finding has corrective SQL");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut header = fix::header("neonlint fix");
+    for note in &notes {
+        header.push_str("--\n-- Not written as SQL, complete it yourself:\n");
+        header.push_str(note);
+        header.push('\n');
+    }
+    let plan = new_migration::plan(&selection.set, header.trim_end(), &statements, SystemTime::now())?;
+    if dry_run {
+        let mut out = String::new();
+        for (path, text) in plan.created.iter().chain(&plan.updated) {
+            out.push_str(&format!("==> {} <==\n{text}\n", source::display_path(path)));
+        }
+        print_stdout(&out)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    new_migration::write(&plan).map_err(|error| Error(format!("cannot write the fix migration: {error}")))?;
+    let mut out = String::new();
+    for (path, _) in &plan.created {
+        out.push_str(&format!("wrote {}\n", source::display_path(path)));
+    }
+    for (path, _) in &plan.updated {
+        out.push_str(&format!("updated {}\n", source::display_path(path)));
+    }
+    print_stdout(&out)?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn baseline_command(file: &Path, args: CheckArgs) -> Result<ExitCode, Error> {

@@ -99,35 +99,76 @@ fn is_text_or_uuid(type_name: &str) -> bool {
     matches!(base, "uuid" | "text" | "varchar" | "character varying" | "citext")
 }
 
-/// The fix file for `findings`: a header, then each distinct statement once, in an order
-/// that applies in one run.
-pub fn render(findings: &[Finding], command: &str) -> String {
+/// One finding's corrective SQL, as the fix file and a fix migration write it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Block {
+    /// `NL001 rls-disabled public.todos REVIEW`.
+    pub title: String,
+    pub sql: String,
+}
+
+/// The fixes of `findings`, each distinct statement block once, in the order that
+/// applies in one run (database grants, RLS, policies, table grants, default privileges).
+pub fn blocks(findings: &[Finding]) -> Vec<Block> {
     let mut fixes: Vec<_> =
         findings.iter().filter_map(|finding| Some((finding, finding.fix.as_ref()?))).collect();
     fixes.sort_by_key(|(_, fix)| fix.phase);
-    let mut out = format!(
+    let mut seen = BTreeSet::new();
+    fixes
+        .into_iter()
+        .filter(|(_, fix)| !fix.sql.is_empty() && seen.insert(fix.sql.clone()))
+        .map(|(finding, fix)| {
+            let review = if fix.applicability == Applicability::Review { " REVIEW" } else { "" };
+            Block {
+                title: format!("{} {} {}{review}", finding.rule.code, finding.rule.name, finding.object),
+                sql: fix.sql.clone(),
+            }
+        })
+        .collect()
+}
+
+/// The first lines of every fix file and fix migration.
+pub fn header(command: &str) -> String {
+    format!(
         "-- Written by neonlint {} (`{command}`).\n\
          -- Statements marked REVIEW change who can read or write rows: read them before applying.\n\
          -- Every statement is idempotent: running this file twice is fine.\n",
         env!("CARGO_PKG_VERSION")
-    );
-    let mut seen = BTreeSet::new();
-    let mut wrote_any = false;
-    for (finding, fix) in fixes {
-        if fix.sql.is_empty() || !seen.insert(fix.sql.clone()) {
-            continue;
-        }
-        let review = if fix.applicability == Applicability::Review { " REVIEW" } else { "" };
-        out.push_str(&format!(
-            "\n-- {} {} {}{review}\n{}\n",
-            finding.rule.code, finding.rule.name, finding.object, fix.sql
-        ));
-        wrote_any = true;
+    )
+}
+
+/// The fix file for `findings`: the header, then each block under its title.
+pub fn render(findings: &[Finding], command: &str) -> String {
+    let mut out = header(command);
+    let blocks = blocks(findings);
+    for block in &blocks {
+        out.push_str(&format!("\n-- {}\n{}\n", block.title, block.sql));
     }
-    if !wrote_any {
+    if blocks.is_empty() {
         out.push_str("\n-- Nothing to fix.\n");
     }
     out
+}
+
+/// `blocks` as separate statements (each with its comments and title), for migration
+/// tools that run one statement at a time; blocks that are only comments (a policy
+/// skeleton to complete) come back apart, for the migration's header.
+pub fn statements(blocks: &[Block]) -> (Vec<String>, Vec<String>) {
+    let mut statements = Vec::new();
+    let mut notes = Vec::new();
+    for block in blocks {
+        let pieces = crate::sql::split::split(&block.sql);
+        if pieces.is_empty() {
+            notes.push(format!("-- {}\n{}", block.title, block.sql));
+            continue;
+        }
+        for (i, piece) in pieces.iter().enumerate() {
+            let text = block.sql[piece.comments_start..piece.end].trim();
+            let title = if i == 0 { format!("-- {}\n", block.title) } else { String::new() };
+            statements.push(format!("{title}{text};"));
+        }
+    }
+    (statements, notes)
 }
 
 /// PostgreSQL's reserved and type/function-name keywords: quoted when used as names.
