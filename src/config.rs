@@ -230,7 +230,14 @@ pub fn template(detected: Option<(crate::source::Layout, &PathBuf)>) -> String {
          {layout}\n\
          # Rule levels: \"error\", \"warning\", \"info\" or \"off\", by name or code.\n\
          [rules]\n\
-         {rules}"
+         {rules}\
+         \n\
+         # Suppress findings by rule (code, name or \"*\") and object (globs over keys like\n\
+         # public.todos, schema:public, database:app). Repeat the table for more.\n\
+         # [[ignore]]\n\
+         # rule = \"rls-disabled\"\n\
+         # object = \"public.audit_*\"\n\
+         # reason = \"written by triggers, never through the Data API\"\n"
     )
 }
 
