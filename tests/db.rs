@@ -81,3 +81,30 @@ fn plain_postgres_without_neon_roles_says_so_once_per_role() {
     assert_eq!(messages[1].0, "NL005");
     assert!(messages[1].1.starts_with("role `neon_superuser` does not exist"), "{messages:#?}");
 }
+
+#[test]
+fn db_applies_config_ignores_and_reports_unused_ones() {
+    let Some(live) = live("db_config_ignores") else { return };
+    let database = live.create_database("db_config_ignores");
+    database.execute(
+        "ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO authenticated;
+         CREATE TABLE public.audit_log (id int); CREATE TABLE public.todos (id int);",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("neonlint.toml"),
+        "[[ignore]]\nrule = \"rls-disabled\"\nobject = \"public.audit_*\"\n\n[[ignore]]\nrule = \"NL002\"\nobject = \"*\"\n",
+    )
+    .unwrap();
+    let run = common::neonlint_in(dir.path(), &["db", "--url", &url(&database.name), "--format", "json"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let found: Vec<(String, String)> =
+        common::parse_findings(&run.stdout).into_iter().map(|f| (f.code, f.object)).collect();
+    assert_eq!(
+        found,
+        [
+            ("NL001".to_string(), "public.todos".to_string()),
+            ("NL900".to_string(), "neonlint.toml".to_string())
+        ]
+    );
+}

@@ -158,3 +158,16 @@ fn baseline_hides_known_findings_and_only_new_ones_fail() {
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("neonlint baseline missing.json"), "{}", run.stderr);
 }
+
+#[test]
+fn a_file_outside_any_migrations_folder_is_an_error_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    write(&dir.path().join("docs/notes.txt"), "not a migration\n");
+    let run = neonlint_in(dir.path(), &["check", "docs/notes.txt"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("docs/notes.txt") && run.stderr.contains("not inside a migrations folder"),
+        "{}",
+        run.stderr
+    );
+}
