@@ -262,13 +262,7 @@ fn problem_findings(display: &str, file: FileId, loaded: &Loaded, notices: &mut 
                 message: problem.message.clone(),
             }),
             ProblemKind::ParseError => {
-                let span = Span {
-                    file,
-                    line: location.line,
-                    column: location.column,
-                    start: location.start,
-                    end: location.end,
-                };
+                let span = location.in_file(file);
                 let help = "correct the statement; if PostgreSQL accepts it, neonlint's reader has a gap: \
                             the rest of the file was still analyzed"
                     .to_string();

@@ -86,13 +86,7 @@ fn scan_comments(
         let Some((is_file, rest)) = directive(comment) else { continue };
         let column_start = start + (line.len() - trimmed.len());
         let location = index.location(column_start, start + line.trim_end().len());
-        let span = Span {
-            file,
-            line: location.line,
-            column: location.column,
-            start: location.start,
-            end: location.end,
-        };
+        let span = location.in_file(file);
         let rules = parse_rules(rest).map_err(|message| DirectiveError { line: location.line, message })?;
         let scope = match (is_file, statement) {
             (true, _) => Scope::File { comment: span },

@@ -196,14 +196,7 @@ impl Replay {
     }
 
     fn span(&self, statement: &Statement) -> Span {
-        let location = statement.location;
-        Span {
-            file: self.file,
-            line: location.line,
-            column: location.column,
-            start: location.start,
-            end: location.end,
-        }
+        statement.location.in_file(self.file)
     }
 
     fn statement(&mut self, statement: &Statement) {

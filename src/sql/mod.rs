@@ -17,7 +17,7 @@ pub mod lexer;
 mod parse;
 pub mod split;
 
-use crate::model::{Column, DefaultObjectType, PolicyCommand, Privileges, TableKind};
+use crate::model::{Column, DefaultObjectType, FileId, PolicyCommand, Privileges, Span, TableKind};
 
 pub use parse::parse_file;
 
@@ -45,6 +45,13 @@ pub struct Location {
     pub end: usize,
     pub line: u32,
     pub column: u32,
+}
+
+impl Location {
+    /// The same place, in the run's file `file`.
+    pub fn in_file(self, file: FileId) -> Span {
+        Span { file, line: self.line, column: self.column, start: self.start, end: self.end }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
