@@ -46,6 +46,7 @@ fn rls_no_policy() {
         vec![
             found("NL002", "public.notes", "001_tables.sql", 5),
             found("NL002", "public.settings", "001_tables.sql", 9),
+            found("NL002", "public.documents", "001_tables.sql", 13),
         ],
     );
 }

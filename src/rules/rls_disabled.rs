@@ -24,8 +24,8 @@ pub fn check(catalog: &Catalog, settings: &Settings) -> Vec<Finding> {
             };
             let mut sql = fix::enable_rls(table);
             let mut help = format!("enable row-level security on `{name}`");
-            // A table with no policy would return nothing once RLS is on: give it one.
-            if table.policies.is_empty()
+            // A table with no permissive policy would return nothing once RLS is on: give it one.
+            if !table.policies.iter().any(|policy| policy.permissive)
                 && parent.is_none()
                 && let Some(policy) = fix::policy_template(table, settings, PolicyFallback::ReadOnly)
             {
