@@ -6,6 +6,7 @@
 //! `main.rs` only calls `cli::run`.
 
 pub mod baseline;
+pub mod calendar;
 pub mod check;
 pub mod cli;
 pub mod config;
@@ -18,3 +19,4 @@ pub mod rules;
 pub mod source;
 pub mod sql;
 pub mod suppress;
+pub mod text;

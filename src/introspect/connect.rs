@@ -39,6 +39,9 @@ use rustls::{
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
 use sha2::Digest;
+
+use crate::calendar::civil_from_days;
+use crate::text::{edit_distance, escape_control as escape};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio_postgres::error::{DbError, SqlState};
 use tokio_postgres::tls::{ChannelBinding, TlsConnect};
@@ -1811,8 +1814,8 @@ fn describe_db_error(error: &DbError, settings: &Settings) -> ConnectError {
                  database owner to run `GRANT CONNECT ON DATABASE {} TO {};`, or connect as a role that has it",
                 escape(&target.user),
                 escape(&target.database),
-                quote_identifier(&target.database),
-                quote_identifier(&target.user)
+                crate::fix::ident(&target.database),
+                crate::fix::ident(&target.user)
             ),
         );
     }
@@ -1987,55 +1990,6 @@ fn date(time: UnixTime) -> String {
     let days = i64::try_from(time.as_secs() / 86_400).unwrap_or(i64::MAX / 2);
     let (year, month, day) = civil_from_days(days);
     format!("{year:04}-{month:02}-{day:02}")
-}
-
-/// Days since 1970-01-01 to a proleptic Gregorian date (era-based: 400-year cycles).
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let shifted = days + 719_468;
-    let era = shifted.div_euclid(146_097);
-    let day_of_era = shifted.rem_euclid(146_097);
-    let year_of_era = (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let month_index = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * month_index + 2) / 5 + 1;
-    let month = if month_index < 10 { month_index + 3 } else { month_index - 9 };
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    (year, month, day)
-}
-
-/// An identifier as SQL needs it: bare when it is plain lower case, else double-quoted.
-fn quote_identifier(name: &str) -> String {
-    const RESERVED: &[&str] =
-        &["all", "user", "public", "group", "role", "default", "current_user", "session_user"];
-    let plain = name.chars().next().is_some_and(|first| first.is_ascii_lowercase() || first == '_')
-        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '$')
-        && !RESERVED.contains(&name);
-    if plain { name.to_string() } else { format!("\"{}\"", escape(&name.replace('"', "\"\""))) }
-}
-
-/// Control characters (from a server or a URL) shown as `\u{…}` so a message stays one line.
-fn escape(text: &str) -> String {
-    if !text.chars().any(char::is_control) {
-        return text.to_string();
-    }
-    text.chars()
-        .map(|c| if c.is_control() { format!("\\u{{{:x}}}", u32::from(c)) } else { c.to_string() })
-        .collect()
-}
-
-/// Levenshtein distance, for "did you mean".
-fn edit_distance(left: &str, right: &str) -> usize {
-    let right: Vec<char> = right.chars().collect();
-    let mut previous: Vec<usize> = (0..=right.len()).collect();
-    for (i, left_char) in left.chars().enumerate() {
-        let mut current = vec![i + 1];
-        for (j, right_char) in right.iter().enumerate() {
-            let substitution = previous[j] + usize::from(left_char != *right_char);
-            current.push(substitution.min(previous[j + 1] + 1).min(current[j] + 1));
-        }
-        previous = current;
-    }
-    previous[right.len()]
 }
 
 #[cfg(test)]
@@ -2467,9 +2421,9 @@ mod tests {
 
     #[test]
     fn identifiers_and_escapes() {
-        assert_eq!(quote_identifier("neondb"), "neondb");
-        assert_eq!(quote_identifier("My DB"), "\"My DB\"");
-        assert_eq!(quote_identifier("user"), "\"user\"");
+        assert_eq!(crate::fix::ident("neondb"), "neondb");
+        assert_eq!(crate::fix::ident("My DB"), "\"My DB\"");
+        assert_eq!(crate::fix::ident("user"), "\"user\"");
         assert_eq!(escape("a\nb"), "a\\u{a}b");
         assert_eq!(alert_name(AlertDescription::HandshakeFailure), "handshake failure");
         assert_eq!(seconds(Duration::from_millis(1500)), "1.5 s");

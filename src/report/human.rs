@@ -142,12 +142,9 @@ impl Display for FindingDiagnostic<'_> {
     }
 }
 
-/// Escapes control characters, which a name read from a live database may hold, so they
-/// cannot move the cursor or change the terminal's colours.
+/// Escapes control characters, which a name read from a live database may hold.
 pub(super) fn printable(text: &str) -> String {
-    text.chars()
-        .map(|c| if c.is_control() { c.escape_unicode().to_string() } else { c.to_string() })
-        .collect()
+    crate::text::escape_control(text)
 }
 
 impl std::error::Error for FindingDiagnostic<'_> {}

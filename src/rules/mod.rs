@@ -17,6 +17,7 @@ use std::fmt;
 use serde::Serialize;
 
 use crate::model::{Catalog, Span, Table, TableKind};
+use crate::text::edit_distance;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -338,21 +339,6 @@ impl Finding {
 /// Runs every registered check. Levels and ignores are applied by the caller.
 pub fn check(catalog: &Catalog, settings: &Settings) -> Vec<Finding> {
     RULES.iter().filter_map(|rule| rule.check).flat_map(|check| check(catalog, settings)).collect()
-}
-
-/// Levenshtein distance, for rule-name suggestions.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut previous: Vec<usize> = (0..=b.len()).collect();
-    for (i, a_char) in a.chars().enumerate() {
-        let mut current = vec![i + 1];
-        for (j, b_char) in b.iter().enumerate() {
-            let substitution = previous[j] + usize::from(a_char != *b_char);
-            current.push(substitution.min(previous[j + 1] + 1).min(current[j] + 1));
-        }
-        previous = current;
-    }
-    previous[b.len()]
 }
 
 #[cfg(test)]

@@ -95,15 +95,18 @@ fn supabase(listing: &FolderListing) -> Ordered {
     ordered
 }
 
+/// The parts of drizzle's `meta/_journal.json` neonlint reads.
 #[derive(Deserialize)]
-struct DrizzleJournal {
-    entries: Vec<DrizzleJournalEntry>,
+pub(super) struct DrizzleJournal {
+    pub(super) entries: Vec<DrizzleJournalEntry>,
 }
 
 #[derive(Deserialize)]
-struct DrizzleJournalEntry {
-    idx: Option<u64>,
-    tag: String,
+pub(super) struct DrizzleJournalEntry {
+    pub(super) idx: Option<u64>,
+    pub(super) version: Option<serde_json::Value>,
+    pub(super) when: Option<serde_json::Value>,
+    pub(super) tag: String,
 }
 
 fn drizzle(listing: &FolderListing) -> Result<Ordered, SourceError> {
