@@ -58,8 +58,8 @@ enum Pending {
 pub struct Replay {
     catalog: Catalog,
     touches: Vec<(FileId, usize, Pending)>,
+    /// The role that runs the migrations: `migration_role` when configured, else unnamed.
     session_role: RoleName,
-    migration_role_configured: bool,
     search_path: Option<Vec<String>>,
     current_role: RoleName,
     /// The table created last, to name the migration role when it is not configured.
@@ -73,7 +73,6 @@ impl Replay {
             catalog: Catalog::new(),
             touches: Vec::new(),
             session_role: options.migration_role.clone(),
-            migration_role_configured: options.migration_role.is_some(),
             search_path: None,
             current_role: options.migration_role.clone(),
             last_table: None,
@@ -125,7 +124,7 @@ impl Replay {
     /// names; dropped tables are left out).
     pub fn finish_with_touches(mut self) -> (Catalog, Vec<Touch>) {
         self.catalog.migration_role = match self.last_table.and_then(|id| self.catalog.table(id)) {
-            Some(table) if !self.migration_role_configured => table.owner.clone(),
+            Some(table) if self.session_role.is_none() => table.owner.clone(),
             _ => self.session_role.clone(),
         };
         let catalog = self.catalog;
