@@ -143,14 +143,13 @@ pub fn classify(statement: &str) -> Class {
     match first.as_str() {
         "grant" | "revoke" => Class::Relevant,
         "do" => Class::Do,
-        "select" => {
-            let lower = statement.to_ascii_lowercase();
-            if lower.contains("set_config") && lower.contains("search_path") {
-                Class::SearchPathCall
-            } else {
-                Class::Irrelevant
-            }
+        "select"
+            if contains_ignoring_case(statement, "set_config")
+                && contains_ignoring_case(statement, "search_path") =>
+        {
+            Class::SearchPathCall
         }
+        "select" => Class::Irrelevant,
         "set" | "reset" => {
             let mut next = word(words.next());
             if next.is_some_and(|w| ["local", "session"].iter().any(|k| w.eq_ignore_ascii_case(k))) {
@@ -191,6 +190,11 @@ pub fn classify(statement: &str) -> Class {
         _ if IRRELEVANT_FIRST_WORDS.contains(&first.as_str()) => Class::Irrelevant,
         _ => Class::Unknown,
     }
+}
+
+/// ASCII case-insensitive `contains`, without copying `text` (a SELECT can be long).
+fn contains_ignoring_case(text: &str, needle: &str) -> bool {
+    text.as_bytes().windows(needle.len()).any(|window| window.eq_ignore_ascii_case(needle.as_bytes()))
 }
 
 #[cfg(test)]
