@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use crate::config::{self, Config};
+use crate::config::Config;
 use crate::model::{Catalog, FileId, Span};
 use crate::replay::{Options, Replay};
 use crate::rules::{self, Finding, Object, Settings};
@@ -83,17 +83,13 @@ impl std::error::Error for CheckError {}
 pub fn run(selections: &[Selection], config: &Config, extra: Option<&str>) -> Result<Run, CheckError> {
     let mut run = Run::default();
     let settings = config.settings();
-    let config_path =
-        config.path.as_deref().map_or_else(|| config::FILE_NAME.to_string(), source::display_path);
-    let mut config_suppressions =
-        if config.suppressions { suppress::from_config(&config.ignores, &config_path) } else { Vec::new() };
+    let mut config_suppressions = suppress::from_config(config);
     for selection in selections {
         check_set(&mut run, selection, config, &settings, extra, &mut config_suppressions)?;
     }
     // Whether a configured ignore is used can only be told from a full run.
     if selections.iter().all(|selection| selection.only.is_none()) {
-        run.findings
-            .extend(config_suppressions.iter().filter(|s| !s.used).map(|s| s.unused_finding(&config_path)));
+        run.findings.extend(suppress::unused_config_findings(&config_suppressions));
     }
     apply_levels(&mut run.findings, config);
     Ok(run)

@@ -397,16 +397,13 @@ fn db_command(args: DbArgs) -> Result<ExitCode, Error> {
     let settings = Settings { explain_console_grants: false, ..config.settings() };
     let findings = rules::check(&catalog, &settings);
     // Only the configuration's `[[ignore]]` applies: a database has no comments to read.
-    let config_path =
-        config.path.as_deref().map_or_else(|| config::FILE_NAME.to_string(), source::display_path);
-    let mut suppressions =
-        if config.suppressions { suppress::from_config(&config.ignores, &config_path) } else { Vec::new() };
+    let mut suppressions = suppress::from_config(&config);
     let mut findings = suppress::apply(findings, &mut suppressions, &[]);
-    findings.extend(suppressions.iter().filter(|s| !s.used).map(|s| s.unused_finding(&config_path)));
+    findings.extend(suppress::unused_config_findings(&suppressions));
     check::apply_levels(&mut findings, &config);
     let findings = apply_baseline(findings, args.common.baseline.as_deref())?;
     if let Some(fix_out) = &args.common.fix_out {
-        write_atomically(fix_out, &fix::render(&findings, &command_line_redacted()))?;
+        write_atomically(fix_out, &fix::render(&findings, &command_line()))?;
     }
     let summary = Summary::new(&findings, 0, 0);
     let subject = format!("in database `{}` ({target})", target.database);
@@ -505,14 +502,21 @@ fn color_choice() -> ColorChoice {
     if no_color || !std::io::stdout().is_terminal() { ColorChoice::Never } else { ColorChoice::Always }
 }
 
+/// The command line, for the fix file's header, with any password in `--url` replaced.
 fn command_line() -> String {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    format!("neonlint {}", args.join(" ")).trim_end().to_string()
-}
-
-/// The command line with any password in a URL replaced, for the fix file's header.
-fn command_line_redacted() -> String {
-    let args: Vec<String> = std::env::args().skip(1).map(|arg| connect::redact(&arg)).collect();
+    let mut after_url = false;
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .map(|arg| {
+            let redacted = match arg.strip_prefix("--url=") {
+                Some(url) => format!("--url={}", connect::redact(url)),
+                None if after_url => connect::redact(&arg),
+                None => arg.clone(),
+            };
+            after_url = arg == "--url";
+            redacted
+        })
+        .collect();
     format!("neonlint {}", args.join(" ")).trim_end().to_string()
 }
 

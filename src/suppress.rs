@@ -5,10 +5,11 @@
 //!
 //! This runs after the rules, on findings; it never changes what the rules see.
 
-use crate::config::{self, ConfigIgnore};
+use crate::config::{self, Config};
 use crate::model::{FileId, Span};
 use crate::replay::{Touch, Touched};
 use crate::rules::{Finding, Object, ObjectKind, Rule};
+use crate::source::display_path;
 use crate::sql::{LineIndex, split};
 
 /// One suppression and whether it matched.
@@ -120,15 +121,29 @@ fn parse_rules(text: &str) -> Result<Option<Vec<&'static Rule>>, String> {
     Ok(if rules.is_empty() { None } else { Some(rules) })
 }
 
-/// The `[[ignore]]` entries of the configuration.
-pub fn from_config(ignores: &[ConfigIgnore], path: &str) -> Vec<Suppression> {
-    ignores
+/// The `[[ignore]]` entries of the configuration; none with `--no-suppressions`.
+pub fn from_config(config: &Config) -> Vec<Suppression> {
+    if !config.suppressions {
+        return Vec::new();
+    }
+    let path = config.path.as_deref().map_or_else(|| config::FILE_NAME.to_string(), display_path);
+    config
+        .ignores
         .iter()
         .map(|ignore| Suppression {
             rules: ignore.rule.map(|rule| vec![rule]),
-            scope: Scope::Config { object: ignore.object.clone(), line: ignore.line, path: path.to_string() },
+            scope: Scope::Config { object: ignore.object.clone(), line: ignore.line, path: path.clone() },
             used: false,
         })
+        .collect()
+}
+
+/// NL900 for the `[[ignore]]` entries among `suppressions` that matched nothing.
+pub fn unused_config_findings(suppressions: &[Suppression]) -> Vec<Finding> {
+    suppressions
+        .iter()
+        .filter(|suppression| !suppression.used && suppression.file().is_none())
+        .map(|suppression| suppression.unused_finding(""))
         .collect()
 }
 
