@@ -112,6 +112,7 @@ mod tests {
             schema: Some("public".into()),
             name: table.into(),
             table: None,
+            args: None,
         };
         let span = crate::model::Span { file: crate::model::FileId(0), line, column: 1, start: 0, end: 0 };
         Finding::new(code, object, String::new(), String::new(), Some(span))

@@ -19,6 +19,7 @@ pub const FILE_NAME: &str = "neonlint.toml";
 struct RawConfig {
     exposed_schemas: Option<Vec<String>>,
     api_roles: Option<Vec<String>>,
+    anonymous_role: Option<String>,
     migration_role: Option<String>,
     assume_data_api_grants: Option<bool>,
     layout: Option<String>,
@@ -65,6 +66,8 @@ pub struct Config {
     pub path: Option<PathBuf>,
     pub exposed_schemas: Vec<String>,
     pub api_roles: Vec<String>,
+    /// The role requests without a token run as.
+    pub anonymous_role: String,
     pub migration_role: Option<String>,
     pub assume_data_api_grants: bool,
     /// `layout = "…"`, as written; `source` validates it.
@@ -83,6 +86,7 @@ impl Default for Config {
             path: None,
             exposed_schemas: settings.exposed_schemas,
             api_roles: settings.api_roles,
+            anonymous_role: settings.anonymous_role,
             migration_role: None,
             assume_data_api_grants: false,
             layout: None,
@@ -139,6 +143,14 @@ impl Config {
             }
             config.api_roles = roles;
         }
+        if let Some(role) = raw.anonymous_role {
+            if role.trim().is_empty() {
+                return Err(error(
+                    "`anonymous_role` is empty: name the role requests without a token run as".to_string(),
+                ));
+            }
+            config.anonymous_role = role;
+        }
         config.migration_role = raw.migration_role;
         config.assume_data_api_grants = raw.assume_data_api_grants.unwrap_or(false);
         config.layout = raw.layout;
@@ -182,6 +194,7 @@ impl Config {
         Settings {
             exposed_schemas: self.exposed_schemas.clone(),
             api_roles: self.api_roles.clone(),
+            anonymous_role: self.anonymous_role.clone(),
             assume_data_api_grants: self.assume_data_api_grants,
             explain_console_grants: true,
         }

@@ -55,6 +55,7 @@ pub async fn read_catalog(
             owner: Some(row.get("owner")),
             acl: Acl::default(),
             origin: None,
+            assumed: false,
         });
         grant_row(&mut schema.acl, &row);
     }
@@ -111,6 +112,9 @@ async fn read_tables<C: GenericClient>(
             column_acl: Acl::default(),
             origin: None,
             rls_origin: None,
+            security_invoker: false,
+            indexes: Vec::new(),
+            rls_enabled_late: None,
         };
         let id = catalog.add_table(table);
         ids.insert(row.get("oid"), id);
@@ -144,6 +148,7 @@ async fn read_tables<C: GenericClient>(
             name: row.get("name"),
             identity: row.get::<_, i8>("identity") != 0,
             uses_sequence: default.is_some_and(|default| default.contains("nextval(")),
+            sequence: None,
             type_name,
         });
     }

@@ -76,6 +76,25 @@ pub struct Column {
     pub identity: bool,
     /// `serial` types or a `nextval(…)` default: inserts need the sequence.
     pub uses_sequence: bool,
+    /// The sequence the default draws from. From the parser: `nextval('name')` as
+    /// written (`schema` `None` when unqualified), or `None` for a `serial` type, whose
+    /// sequence replay names. In a catalog: resolved, `schema` always set.
+    pub sequence: Option<SequenceName>,
+}
+
+/// A sequence name as a column default names it.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SequenceName {
+    pub schema: Option<String>,
+    pub name: String,
+}
+
+/// An index (or a primary key or unique constraint's index) on a table.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Index {
+    pub name: String,
+    /// The column the index leads with; `None` when it leads with an expression.
+    pub first_column: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -142,6 +161,12 @@ pub struct Table {
     pub origin: Option<Span>,
     /// The statement that last enabled or disabled row-level security, if any.
     pub rls_origin: Option<Span>,
+    /// Views: `security_invoker = true`, so the base tables' RLS applies to the caller.
+    pub security_invoker: bool,
+    pub indexes: Vec<Index>,
+    /// Migrations only: the table was created in one file with RLS still off at that
+    /// file's end, and the statement in a later file that enabled it.
+    pub rls_enabled_late: Option<Span>,
 }
 
 impl Table {
@@ -164,6 +189,68 @@ pub struct Schema {
     pub owner: RoleName,
     pub acl: Acl,
     pub origin: Option<Span>,
+    /// Migrations name the schema but never create it (`auth`, or an exposed schema
+    /// made outside them): its grants are unknown.
+    pub assumed: bool,
+}
+
+/// A sequence, with the table column that owns it (`serial`, `OWNED BY`).
+#[derive(Clone, Debug)]
+pub struct Sequence {
+    pub schema: String,
+    pub name: String,
+    pub owner: RoleName,
+    /// Grants beyond the owner's. A new sequence gives `PUBLIC` nothing.
+    pub acl: Acl,
+    pub owned_by: Option<(TableId, String)>,
+    pub origin: Option<Span>,
+}
+
+impl Sequence {
+    pub fn qualified_name(&self) -> QualifiedName {
+        QualifiedName::new(&self.schema, &self.name)
+    }
+}
+
+/// A function's identity: schema, name and argument types as PostgreSQL's
+/// `format_type` prints them, joined by `, ` (`integer, text`).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct FunctionKey {
+    pub schema: String,
+    pub name: String,
+    pub args: String,
+}
+
+impl std::fmt::Display for FunctionKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}({})", self.schema, self.name, self.args)
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Function {
+    pub key: FunctionKey,
+    /// A procedure (`CALL`), which the Data API cannot call.
+    pub procedure: bool,
+    pub owner: RoleName,
+    /// Grants beyond the owner's. A new function gives `PUBLIC` EXECUTE unless default
+    /// privileges say otherwise.
+    pub acl: Acl,
+    pub security_definer: bool,
+    /// The function has its own `search_path` setting (`SET search_path = …`).
+    pub sets_search_path: bool,
+    pub origin: Option<Span>,
+}
+
+/// One migration file that changes what the Data API serves (tables, views, functions,
+/// columns in exposed schemas). Migrations only.
+#[derive(Clone, Debug)]
+pub struct ApiChange {
+    pub file: FileId,
+    /// The first statement in the file that changes it.
+    pub first: Span,
+    /// The file ends by asking the API to reload its schema cache (`NOTIFY pgrst`).
+    pub reloads: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -227,6 +314,10 @@ pub struct Catalog {
     pub databases: BTreeMap<String, Database>,
     pub default_acls: BTreeMap<DefaultAclKey, DefaultAcl>,
     pub extensions: BTreeMap<String, Extension>,
+    pub sequences: BTreeMap<QualifiedName, Sequence>,
+    pub functions: BTreeMap<FunctionKey, Function>,
+    /// Migrations only: the files that change what the Data API serves, in order.
+    pub api_changes: Vec<ApiChange>,
     /// The role whose new tables NL004 looks at; `None` is the unnamed role that runs
     /// the migrations.
     pub migration_role: RoleName,
@@ -242,9 +333,13 @@ impl Catalog {
     pub fn new() -> Self {
         let mut catalog = Catalog::default();
         // Every database starts with the `public` schema.
+        // Every database starts with the `public` schema; PUBLIC may use it (not create
+        // in it, since PostgreSQL 15).
+        let mut acl = Acl::default();
+        acl.grant(Grantee::Public, Privileges::USAGE);
         catalog.schemas.insert(
             "public".to_string(),
-            Schema { name: "public".to_string(), owner: None, acl: Acl::default(), origin: None },
+            Schema { name: "public".to_string(), owner: None, acl, origin: None, assumed: false },
         );
         catalog
     }
@@ -349,6 +444,34 @@ impl Catalog {
         (table.acl.union_for(&grantees), table.column_acl.union_for(&grantees))
     }
 
+    /// The privileges `role` has on an object owned by `owner` with `acl`: all of them
+    /// as (a member of) the owner, else the grants to it, to `PUBLIC` and to the roles
+    /// it inherits from.
+    pub fn object_privileges(&self, owner: &RoleName, acl: &Acl, all: Privileges, role: &str) -> Privileges {
+        if self.acts_as(role, owner) {
+            return all;
+        }
+        acl.union_for(&self.effective_grantees(role))
+    }
+
+    pub fn schema_privileges(&self, schema: &Schema, role: &str) -> Privileges {
+        self.object_privileges(&schema.owner, &schema.acl, Privileges::ALL_SCHEMA, role)
+    }
+
+    pub fn sequence_privileges(&self, sequence: &Sequence, role: &str) -> Privileges {
+        self.object_privileges(&sequence.owner, &sequence.acl, Privileges::ALL_SEQUENCE, role)
+    }
+
+    pub fn function_privileges(&self, function: &Function, role: &str) -> Privileges {
+        self.object_privileges(&function.owner, &function.acl, Privileges::EXECUTE, role)
+    }
+
+    /// The sequence a column's default draws from, when the catalog knows it.
+    pub fn column_sequence(&self, column: &Column) -> Option<&Sequence> {
+        let name = column.sequence.as_ref()?;
+        self.sequences.get(&QualifiedName::new(name.schema.as_deref()?, &name.name))
+    }
+
     /// The privileges `role` has on database `database`.
     pub fn database_privileges(&self, database: &Database, role: &str) -> Privileges {
         if self.acts_as(role, &database.owner) {
@@ -409,6 +532,9 @@ mod tests {
             column_acl: Acl::default(),
             origin: None,
             rls_origin: None,
+            security_invoker: false,
+            indexes: vec![],
+            rls_enabled_late: None,
         }
     }
 

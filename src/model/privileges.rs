@@ -32,6 +32,8 @@ impl Privileges {
     pub const ALL_TABLE: Privileges = Privileges(0b1111_1111);
     /// `ALL` on a database.
     pub const ALL_DATABASE: Privileges = Privileges((1 << 9) | (1 << 10) | (1 << 11));
+    /// `ALL` on a sequence.
+    pub const ALL_SEQUENCE: Privileges = Privileges((1 << 8) | 1 | (1 << 2));
     /// `ALL` on a schema.
     pub const ALL_SCHEMA: Privileges = Privileges((1 << 8) | (1 << 9));
 

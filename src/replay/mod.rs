@@ -173,7 +173,7 @@ impl Replay {
                 GrantTarget::Databases(names) => {
                     pending.extend(names.iter().map(|name| Pending::Other(Touched::Database(name.clone()))))
                 }
-                GrantTarget::Other => {}
+                _ => {}
             },
             StatementKind::AlterDefaultPrivileges(change) if change.schemas.is_empty() => {
                 pending.push(Pending::Other(Touched::Schema(None)));
@@ -239,8 +239,13 @@ impl Replay {
             StatementKind::CreateSchema { name, owner, .. } => {
                 if !self.catalog.schemas.contains_key(name) {
                     let owner = owner.as_ref().map_or(self.current_role.clone(), |owner| self.role(owner));
-                    let schema =
-                        Schema { name: name.clone(), owner, acl: Acl::default(), origin: Some(span) };
+                    let schema = Schema {
+                        name: name.clone(),
+                        owner,
+                        acl: Acl::default(),
+                        origin: Some(span),
+                        assumed: false,
+                    };
                     self.catalog.schemas.insert(name.clone(), schema);
                 }
             }
@@ -336,6 +341,16 @@ impl Replay {
                 self.current_role = self.session_role.clone();
             }
             StatementKind::Do | StatementKind::Other => {}
+            // Not replayed yet.
+            StatementKind::CreateSequence { .. }
+            | StatementKind::AlterSequence { .. }
+            | StatementKind::DropSequences { .. }
+            | StatementKind::CreateFunction(_)
+            | StatementKind::AlterFunction { .. }
+            | StatementKind::DropFunctions { .. }
+            | StatementKind::CreateIndex { .. }
+            | StatementKind::DropIndexes { .. }
+            | StatementKind::ReloadSchemaCache => {}
         }
     }
 
@@ -393,6 +408,7 @@ impl Replay {
                     owner: None,
                     acl: Acl::default(),
                     origin: None,
+                    assumed: true,
                 });
                 Some(schema.clone())
             }
@@ -424,6 +440,9 @@ impl Replay {
             column_acl: Acl::default(),
             origin: Some(span),
             rls_origin: None,
+            security_invoker: false,
+            indexes: Vec::new(),
+            rls_enabled_late: None,
         }
     }
 
@@ -627,7 +646,7 @@ impl Replay {
                     }
                 }
             }
-            GrantTarget::Other => {}
+            _ => {}
         }
     }
 
@@ -704,7 +723,7 @@ fn alter_table_in_place(table: &mut Table, action: &AlterTableAction, span: Span
             }
         }
         AlterTableAction::DropColumns(names) => table.columns.retain(|column| !names.contains(&column.name)),
-        AlterTableAction::ColumnUsesSequence { column, identity } => {
+        AlterTableAction::ColumnUsesSequence { column, identity, .. } => {
             if let Some(column) = table.columns.iter_mut().find(|c| c.name == *column) {
                 column.identity |= *identity;
                 column.uses_sequence |= !*identity;
@@ -715,6 +734,8 @@ fn alter_table_in_place(table: &mut Table, action: &AlterTableAction, span: Span
         | AlterTableAction::OwnerTo(_)
         | AlterTableAction::AttachPartition(_)
         | AlterTableAction::DetachPartition(_) => {}
+        // Not replayed yet.
+        AlterTableAction::AddIndexConstraint { .. } | AlterTableAction::SetSecurityInvoker(_) => {}
     }
 }
 

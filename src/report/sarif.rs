@@ -559,6 +559,7 @@ mod tests {
             schema: Some("public".to_string()),
             name: "todos".to_string(),
             table: None,
+            args: None,
         };
         let finding = Finding::new("NL003", object, "m".to_string(), "h".to_string(), None);
         let mut fingerprints = Fingerprints::default();

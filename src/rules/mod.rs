@@ -49,6 +49,18 @@ pub enum Sources {
     /// Reported by the pipeline (reading files, suppressions), not by a check on the catalog.
     Pipeline,
     Both,
+    /// Reads the order of the migration files, which a live database does not keep.
+    Static,
+}
+
+impl Sources {
+    /// The modes a rule runs in, for `neonlint rules` and the README.
+    pub fn modes(self) -> &'static str {
+        match self {
+            Sources::Pipeline | Sources::Static => "check",
+            Sources::Both => "check, db",
+        }
+    }
 }
 
 type Check = fn(&Catalog, &Settings) -> Vec<Finding>;
@@ -190,6 +202,8 @@ pub struct Settings {
     pub exposed_schemas: Vec<String>,
     /// Roles requests run as.
     pub api_roles: Vec<String>,
+    /// The role requests without a token run as.
+    pub anonymous_role: String,
     /// The Console granted public schema access before the first migration.
     pub assume_data_api_grants: bool,
     /// Mention that grants made in the Neon Console are invisible here (true when the
@@ -202,6 +216,7 @@ impl Default for Settings {
         Settings {
             exposed_schemas: vec!["public".to_string()],
             api_roles: vec!["authenticated".to_string()],
+            anonymous_role: "anonymous".to_string(),
             assume_data_api_grants: false,
             explain_console_grants: true,
         }
@@ -228,6 +243,9 @@ pub struct Object {
     pub name: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub table: Option<String>,
+    /// Functions: the argument types (`integer, text`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub args: Option<String>,
 }
 
 impl Object {
@@ -237,28 +255,59 @@ impl Object {
             TableKind::MaterializedView => ObjectKind::MaterializedView,
             _ => ObjectKind::Table,
         };
-        Object { kind, schema: Some(table.schema.clone()), name: table.name.clone(), table: None }
+        Object { kind, schema: Some(table.schema.clone()), name: table.name.clone(), table: None, args: None }
     }
 
     pub fn schema(name: &str) -> Object {
-        Object { kind: ObjectKind::Schema, schema: None, name: name.to_string(), table: None }
+        Object { kind: ObjectKind::Schema, schema: None, name: name.to_string(), table: None, args: None }
     }
 
     pub fn database(name: &str) -> Object {
-        Object { kind: ObjectKind::Database, schema: None, name: name.to_string(), table: None }
+        Object { kind: ObjectKind::Database, schema: None, name: name.to_string(), table: None, args: None }
+    }
+
+    pub fn policy(table: &Table, policy: &crate::model::Policy) -> Object {
+        Object {
+            kind: ObjectKind::Policy,
+            schema: Some(table.schema.clone()),
+            name: policy.name.clone(),
+            table: Some(table.name.clone()),
+            args: None,
+        }
+    }
+
+    pub fn sequence(sequence: &crate::model::Sequence) -> Object {
+        Object {
+            kind: ObjectKind::Sequence,
+            schema: Some(sequence.schema.clone()),
+            name: sequence.name.clone(),
+            table: None,
+            args: None,
+        }
+    }
+
+    pub fn function(function: &crate::model::Function) -> Object {
+        Object {
+            kind: ObjectKind::Function,
+            schema: Some(function.key.schema.clone()),
+            name: function.key.name.clone(),
+            table: None,
+            args: Some(function.key.args.clone()),
+        }
     }
 
     pub fn statement(file: &str) -> Object {
-        Object { kind: ObjectKind::Statement, schema: None, name: file.to_string(), table: None }
+        Object { kind: ObjectKind::Statement, schema: None, name: file.to_string(), table: None, args: None }
     }
 }
 
 impl fmt::Display for Object {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match (&self.schema, &self.table) {
-            (Some(schema), Some(table)) => write!(f, "{} on {schema}.{table}", self.name),
-            (Some(schema), None) => write!(f, "{schema}.{}", self.name),
-            (None, _) => f.write_str(&self.name),
+        match (&self.schema, &self.table, &self.args) {
+            (Some(schema), Some(table), _) => write!(f, "{} on {schema}.{table}", self.name),
+            (Some(schema), None, Some(args)) => write!(f, "{schema}.{}({args})", self.name),
+            (Some(schema), None, None) => write!(f, "{schema}.{}", self.name),
+            (None, _, _) => f.write_str(&self.name),
         }
     }
 }

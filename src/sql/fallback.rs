@@ -315,6 +315,7 @@ impl<'a> Cursor<'a> {
             partition_of,
             columns,
             temporary,
+            indexed_columns: Vec::new(),
         }))
     }
 
@@ -553,10 +554,14 @@ impl<'a> Cursor<'a> {
             let column = self.ident()?;
             let rest = self.text_to_comma().to_ascii_lowercase();
             if rest.starts_with("add generated") {
-                return Some(AlterTableAction::ColumnUsesSequence { column, identity: true });
+                return Some(AlterTableAction::ColumnUsesSequence { column, identity: true, sequence: None });
             }
             if rest.starts_with("set default") && rest.contains("nextval") {
-                return Some(AlterTableAction::ColumnUsesSequence { column, identity: false });
+                return Some(AlterTableAction::ColumnUsesSequence {
+                    column,
+                    identity: false,
+                    sequence: None,
+                });
             }
         }
         None
@@ -806,7 +811,13 @@ impl<'a> Cursor<'a> {
         let type_name = self.source[type_start..type_end.max(type_start)].trim().to_ascii_lowercase();
         let rest = self.source[type_end.max(type_start)..].to_ascii_lowercase();
         let identity = rest.contains("generated") && rest.contains("identity");
-        Column { uses_sequence: is_serial(&type_name) || rest.contains("nextval"), name, type_name, identity }
+        Column {
+            uses_sequence: is_serial(&type_name) || rest.contains("nextval"),
+            name,
+            type_name,
+            identity,
+            sequence: None,
+        }
     }
 }
 

@@ -17,7 +17,9 @@ pub mod lexer;
 mod parse;
 pub mod split;
 
-use crate::model::{Column, DefaultObjectType, FileId, PolicyCommand, Privileges, Span, TableKind};
+use crate::model::{
+    Column, DefaultObjectType, FileId, PolicyCommand, Privileges, SequenceName, Span, TableKind,
+};
 
 pub use parse::parse_file;
 
@@ -135,6 +137,40 @@ pub enum StatementKind {
     DropExtensions {
         names: Vec<String>,
     },
+    CreateSequence {
+        name: ObjectRef,
+        temporary: bool,
+    },
+    AlterSequence {
+        name: ObjectRef,
+        action: AlterSequenceAction,
+    },
+    DropSequences {
+        names: Vec<ObjectRef>,
+    },
+    /// `CREATE FUNCTION` and `CREATE PROCEDURE`.
+    CreateFunction(CreateFunction),
+    /// `ALTER FUNCTION | PROCEDURE | ROUTINE`.
+    AlterFunction {
+        function: FunctionRef,
+        actions: Vec<AlterFunctionAction>,
+    },
+    /// `DROP FUNCTION | PROCEDURE | ROUTINE`.
+    DropFunctions {
+        functions: Vec<FunctionRef>,
+    },
+    CreateIndex {
+        name: Option<String>,
+        table: ObjectRef,
+        /// The column the index leads with; `None` for an expression.
+        first_column: Option<String>,
+    },
+    DropIndexes {
+        names: Vec<ObjectRef>,
+    },
+    /// `NOTIFY pgrst` (empty payload or `'reload schema'`), or the same through
+    /// `pg_notify`: the Data API reloads its schema cache.
+    ReloadSchemaCache,
     /// `SET search_path`; `None` restores the default.
     SetSearchPath(Option<Vec<String>>),
     /// `SET ROLE`; `None` is `RESET ROLE` / `SET ROLE NONE`.
@@ -156,6 +192,50 @@ pub struct CreateTable {
     pub columns: Vec<Column>,
     /// Temporary tables live in `pg_temp` and are never exposed.
     pub temporary: bool,
+    /// Primary key and unique constraints, by the column each leads with.
+    pub indexed_columns: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum AlterSequenceAction {
+    OwnerTo(RoleSpec),
+    RenameTo(String),
+    SetSchema(String),
+    /// `OWNED BY table.column`; `None` is `OWNED BY NONE`.
+    OwnedBy(Option<(ObjectRef, String)>),
+    /// Anything else (`RESTART`, `INCREMENT`, …).
+    Other,
+}
+
+/// A function named in `ALTER`, `DROP`, `GRANT` or `REVOKE`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FunctionRef {
+    pub name: ObjectRef,
+    /// Argument types normalised as in `FunctionKey::args`; `None` when the statement
+    /// gives no argument list (the name must then be unique).
+    pub args: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct CreateFunction {
+    pub name: ObjectRef,
+    /// Input argument types, normalised as in `FunctionKey::args`.
+    pub args: String,
+    pub or_replace: bool,
+    pub procedure: bool,
+    pub security_definer: bool,
+    pub sets_search_path: bool,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum AlterFunctionAction {
+    /// `SECURITY DEFINER` (true) or `SECURITY INVOKER` (false).
+    SecurityDefiner(bool),
+    /// `SET search_path …` (true) or `RESET search_path` / `RESET ALL` (false).
+    SearchPath(bool),
+    OwnerTo(RoleSpec),
+    RenameTo(String),
+    SetSchema(String),
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -177,6 +257,7 @@ pub enum AlterTableAction {
     RenameTo(String),
     SetSchema(String),
     OwnerTo(RoleSpec),
+    /// A column; its `sequence` is as the parser gives it (see `Column::sequence`).
     AddColumn(Column),
     RenameColumn {
         from: String,
@@ -187,7 +268,17 @@ pub enum AlterTableAction {
     ColumnUsesSequence {
         column: String,
         identity: bool,
+        /// `SET DEFAULT nextval('name')`: the sequence as written.
+        sequence: Option<SequenceName>,
     },
+    /// `ADD PRIMARY KEY | UNIQUE (column, …)`: the column its index leads with.
+    AddIndexConstraint {
+        name: Option<String>,
+        first_column: String,
+    },
+    /// `ALTER VIEW … SET (security_invoker = …)` (or `ALTER TABLE` on a view);
+    /// `RESET (security_invoker)` is `false`.
+    SetSecurityInvoker(bool),
     AttachPartition(ObjectRef),
     DetachPartition(ObjectRef),
 }
@@ -230,7 +321,13 @@ pub enum GrantTarget {
     AllTablesInSchemas(Vec<String>),
     Schemas(Vec<String>),
     Databases(Vec<String>),
-    /// Sequences, functions, types, and anything else no rule reads yet.
+    Sequences(Vec<ObjectRef>),
+    AllSequencesInSchemas(Vec<String>),
+    /// `ON FUNCTION | PROCEDURE | ROUTINE`.
+    Functions(Vec<FunctionRef>),
+    /// `ON ALL FUNCTIONS | PROCEDURES | ROUTINES IN SCHEMA`.
+    AllFunctionsInSchemas(Vec<String>),
+    /// Types, languages, and anything else no rule reads.
     Other,
 }
 

@@ -152,6 +152,7 @@ fn map_statement(statement: sp::Statement) -> Option<StatementKind> {
             partition_of: create.partition_of.as_ref().and_then(object_ref),
             columns: create.columns.iter().map(column).collect(),
             temporary: create.temporary,
+            indexed_columns: Vec::new(),
         }),
         sp::Statement::CreateForeignTable(create) => StatementKind::CreateTable(CreateTable {
             name: object_ref(&create.name)?,
@@ -160,6 +161,7 @@ fn map_statement(statement: sp::Statement) -> Option<StatementKind> {
             partition_of: None,
             columns: create.columns.iter().map(column).collect(),
             temporary: false,
+            indexed_columns: Vec::new(),
         }),
         sp::Statement::CreateView(view) => StatementKind::CreateView(CreateView {
             name: object_ref(&view.name)?,
@@ -503,7 +505,7 @@ fn column(definition: &sp::ColumnDef) -> Column {
             _ => {}
         }
     }
-    Column { name: ident(&definition.name), type_name, identity, uses_sequence }
+    Column { name: ident(&definition.name), type_name, identity, uses_sequence, sequence: None }
 }
 
 fn alter_table_action(operation: sp::AlterTableOperation) -> Option<AlterTableAction> {
@@ -533,13 +535,19 @@ fn alter_table_action(operation: sp::AlterTableOperation) -> Option<AlterTableAc
             AlterTableAction::DetachPartition(object_ref(&partition)?)
         }
         sp::AlterTableOperation::AlterColumn { column_name, op } => match op {
-            sp::AlterColumnOperation::AddGenerated { .. } => {
-                AlterTableAction::ColumnUsesSequence { column: ident(&column_name), identity: true }
-            }
+            sp::AlterColumnOperation::AddGenerated { .. } => AlterTableAction::ColumnUsesSequence {
+                column: ident(&column_name),
+                identity: true,
+                sequence: None,
+            },
             sp::AlterColumnOperation::SetDefault { value }
                 if value.to_string().to_ascii_lowercase().contains("nextval(") =>
             {
-                AlterTableAction::ColumnUsesSequence { column: ident(&column_name), identity: false }
+                AlterTableAction::ColumnUsesSequence {
+                    column: ident(&column_name),
+                    identity: false,
+                    sequence: None,
+                }
             }
             _ => return None,
         },
