@@ -13,7 +13,7 @@ use rayon::prelude::*;
 use crate::config::Config;
 use crate::model::{Catalog, FileId, Span};
 use crate::replay::{Options, Replay};
-use crate::rules::{self, Finding, Object, Settings};
+use crate::rules::{self, Finding, Object, ObjectKind, Settings};
 use crate::source::{self, Layout, Selection};
 use crate::sql::{self, ParsedFile, ProblemKind};
 use crate::suppress::{self, DirectiveError, Suppression};
@@ -98,12 +98,13 @@ pub fn run(selections: &[Selection], config: &Config, extra: Option<&str>) -> Re
 /// Sets each finding's level from the configuration, drops those of rules that are
 /// off, and sorts them for the report.
 pub fn apply_levels(findings: &mut Vec<Finding>, config: &Config) {
-    findings.retain_mut(|finding| match config.severity(finding.rule) {
-        Some(severity) => {
+    findings.retain_mut(|finding| match config.configured_severity(finding.rule) {
+        None => true,
+        Some(Some(severity)) => {
             finding.severity = severity;
             true
         }
-        None => false,
+        Some(None) => false,
     });
     sort_findings(findings);
 }
@@ -167,7 +168,14 @@ fn check_set(
         replay.file(FileId(u32::MAX), &parsed.statements);
     }
     let (catalog, touches) = replay.finish_with_touches();
-    findings.extend(rules::check(&catalog, settings));
+    let mut found = rules::check(&catalog, settings);
+    // Findings about a whole migration file (NL017) are named by the file.
+    for finding in found.iter_mut().filter(|f| f.object.kind == ObjectKind::Statement && f.object.name.is_empty()) {
+        if let Some(file) = finding.location.and_then(|span| run.file(span.file)) {
+            finding.object.name = file.display.clone();
+        }
+    }
+    findings.extend(found);
     findings = suppress::apply(findings, &mut suppressions, &touches);
     findings = suppress::apply(findings, config_suppressions, &touches);
 

@@ -426,9 +426,19 @@ fn print_notices(run: &Run) {
 }
 
 fn rules_command() -> Result<ExitCode, Error> {
-    let mut out = String::new();
+    // Columns are separated by at least two spaces, so scripts can split them.
+    let mut out = format!("{:<5}  {:<30}  {:<7}  {:<9}  {:<3}  {}\n", "code", "name", "level", "modes", "fix", "finds");
     for rule in rules::RULES {
-        out.push_str(&format!("{}  {:<32} {:<8} {}\n", rule.code, rule.name, rule.level, rule.summary));
+        let fix = if rule.fixable { "yes" } else { "no" };
+        out.push_str(&format!(
+            "{:<5}  {:<30}  {:<7}  {:<9}  {:<3}  {}\n",
+            rule.code,
+            rule.name,
+            rule.level,
+            rule.sources.modes(),
+            fix,
+            rule.summary
+        ));
     }
     print_stdout(&out)?;
     Ok(ExitCode::SUCCESS)

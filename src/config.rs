@@ -181,13 +181,18 @@ impl Config {
 
     /// The level a finding of `rule` is reported at, or `None` when the rule is off.
     pub fn severity(&self, rule: &Rule) -> Option<Severity> {
-        match self.levels.get(rule.code) {
-            None => Some(rule.level),
-            Some(Level::Off) => None,
-            Some(Level::Error) => Some(Severity::Error),
-            Some(Level::Warning) => Some(Severity::Warning),
-            Some(Level::Info) => Some(Severity::Info),
-        }
+        self.configured_severity(rule).unwrap_or(Some(rule.level))
+    }
+
+    /// The level `[rules]` sets for `rule`: `None` when it sets none (a finding keeps
+    /// the level its rule gave it, which can depend on the case), `Some(None)` for `off`.
+    pub fn configured_severity(&self, rule: &Rule) -> Option<Option<Severity>> {
+        self.levels.get(rule.code).map(|level| match level {
+            Level::Off => None,
+            Level::Error => Some(Severity::Error),
+            Level::Warning => Some(Severity::Warning),
+            Level::Info => Some(Severity::Info),
+        })
     }
 
     pub fn settings(&self) -> Settings {

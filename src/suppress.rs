@@ -276,6 +276,10 @@ pub fn touches_object(touched: &Touched, object: &Object) -> bool {
             Touched::Table { schema, name },
             ObjectKind::Table | ObjectKind::View | ObjectKind::MaterializedView,
         ) => object.schema.as_deref() == Some(schema) && object.name == *name,
+        // A policy finding belongs to the statements that touch its table.
+        (Touched::Table { schema, name }, ObjectKind::Policy) => {
+            object.schema.as_deref() == Some(schema) && object.table.as_deref() == Some(name)
+        }
         (Touched::Schema(schema), ObjectKind::Schema) => {
             schema.as_ref().is_none_or(|schema| *schema == object.name)
         }

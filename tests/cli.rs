@@ -256,9 +256,28 @@ fn a_file_argument_reports_its_findings_and_those_about_objects_it_touches() {
 fn rules_and_explain() {
     let run = neonlint(&["rules"]);
     assert_eq!(run.code, 0);
-    for rule in neonlint::rules::RULES {
-        assert!(run.stdout.contains(rule.code) && run.stdout.contains(rule.name), "{}", run.stdout);
-    }
+    let listed: Vec<Vec<String>> = run
+        .stdout
+        .lines()
+        .skip(1)
+        .map(|line| line.split("  ").map(str::trim).filter(|cell| !cell.is_empty()).take(5).map(String::from).collect())
+        .collect();
+    let registry: Vec<Vec<String>> = neonlint::rules::RULES
+        .iter()
+        .map(|rule| {
+            let fix = if rule.fixable { "yes" } else { "no" };
+            [rule.code, rule.name, rule.level.as_str(), rule.sources.modes(), fix].map(String::from).to_vec()
+        })
+        .collect();
+    assert_eq!(listed, registry, "{}", run.stdout);
+    // README's rule table says the same: code, name, level, modes, fix.
+    let readme = fs::read_to_string(common::root().join("README.md")).unwrap();
+    let table: Vec<Vec<String>> = readme
+        .lines()
+        .filter(|line| line.starts_with("| NL"))
+        .map(|line| line.split('|').map(str::trim).skip(1).take(5).map(String::from).collect())
+        .collect();
+    assert_eq!(table, registry, "README.md's rule table differs from `neonlint rules`");
     let run = neonlint(&["explain", "rls-disabled"]);
     assert_eq!(run.code, 0);
     assert!(run.stdout.starts_with("# NL001 rls-disabled"));

@@ -47,9 +47,28 @@ fn examples(rule: &Rule) -> (String, String) {
     (block(example), block(&example[good_start..]))
 }
 
+/// The example's migration files: one, or several after `-- file: NAME` lines.
+fn files(sql: &str) -> Vec<(String, String)> {
+    let mut files: Vec<(String, String)> = Vec::new();
+    for line in sql.lines() {
+        match line.strip_prefix("-- file: ") {
+            Some(name) => files.push((name.trim().to_string(), String::new())),
+            None if files.is_empty() => files.push(("1_example.sql".to_string(), format!("{line}\n"))),
+            None => {
+                let text = &mut files.last_mut().unwrap().1;
+                text.push_str(line);
+                text.push('\n');
+            }
+        }
+    }
+    files
+}
+
 fn codes(sql: &str) -> Vec<&'static str> {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("1_example.sql"), sql).unwrap();
+    for (name, text) in files(sql) {
+        std::fs::write(dir.path().join(name), text).unwrap();
+    }
     let selection = source::discover(dir.path(), None).unwrap();
     check::run(&[selection], &Config::default(), None).unwrap().findings.iter().map(|f| f.rule.code).collect()
 }

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::model::{Column, Table};
+use crate::model::{Column, FunctionKey, Grantee, Policy, Table};
 use crate::rules::{Applicability, Finding, Settings};
 
 /// Quotes an identifier when PostgreSQL would not read it back unquoted as itself.
@@ -21,7 +21,35 @@ pub fn ident(name: &str) -> String {
 }
 
 pub fn table_name(table: &Table) -> String {
-    format!("{}.{}", ident(&table.schema), ident(&table.name))
+    qualified(&table.schema, &table.name)
+}
+
+/// `schema.name`, each part quoted as needed.
+pub fn qualified(schema: &str, name: &str) -> String {
+    format!("{}.{}", ident(schema), ident(name))
+}
+
+/// A function as `ALTER FUNCTION`, `GRANT` and `REVOKE` name it: `schema.name(types)`.
+/// The argument types are `format_type` spellings, which read back as themselves.
+pub fn function_name(key: &FunctionKey) -> String {
+    format!("{}({})", qualified(&key.schema, &key.name), key.args)
+}
+
+/// `"policy" ON schema.table`, for `ALTER POLICY`.
+pub fn policy_name(table: &Table, policy: &Policy) -> String {
+    format!("{} ON {}", ident(&policy.name), table_name(table))
+}
+
+/// A comma-separated role list for `GRANT`, `REVOKE` and `TO`; `PUBLIC` unquoted.
+pub fn grantees<'a>(grantees: impl IntoIterator<Item = &'a Grantee>) -> String {
+    let names: Vec<String> = grantees
+        .into_iter()
+        .map(|grantee| match grantee {
+            Grantee::Public => "PUBLIC".to_string(),
+            Grantee::Role(name) => ident(name),
+        })
+        .collect();
+    names.join(", ")
 }
 
 pub fn enable_rls(table: &Table) -> String {

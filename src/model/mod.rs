@@ -466,6 +466,17 @@ impl Catalog {
         self.object_privileges(&function.owner, &function.acl, Privileges::EXECUTE, role)
     }
 
+    /// The grantees in `acl` through which `role` holds any of `privileges`: itself,
+    /// `PUBLIC`, or a role it inherits from. Revoking from all of them takes the
+    /// privileges away, unless `role` acts as the owner.
+    pub fn granted_through(&self, acl: &Acl, role: &str, privileges: Privileges) -> Vec<Grantee> {
+        let grantees = self.effective_grantees(role);
+        acl.iter()
+            .filter(|(grantee, held)| grantees.contains(grantee) && !(*held & privileges).is_empty())
+            .map(|(grantee, _)| grantee.clone())
+            .collect()
+    }
+
     /// The sequence a column's default draws from, when the catalog knows it.
     pub fn column_sequence(&self, column: &Column) -> Option<&Sequence> {
         let name = column.sequence.as_ref()?;

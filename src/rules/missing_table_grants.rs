@@ -5,7 +5,7 @@
 
 use super::{Applicability, Finding, Fix, Object, Phase, Settings};
 use crate::fix;
-use crate::model::{Catalog, Privileges, Table};
+use crate::model::{Catalog, Table};
 
 pub fn check(catalog: &Catalog, settings: &Settings) -> Vec<Finding> {
     let mut findings: Vec<Finding> = settings
@@ -40,13 +40,7 @@ fn missing_role(catalog: &Catalog, role: &str) -> Finding {
 }
 
 fn check_role(catalog: &Catalog, settings: &Settings, table: &Table, role: &str) -> Option<Finding> {
-    let policies: Vec<_> =
-        catalog.policies_for(table, role).into_iter().filter(|policy| policy.permissive).collect();
-    let needed = if policies.is_empty() {
-        Privileges::DML
-    } else {
-        policies.iter().fold(Privileges::NONE, |needed, policy| needed | policy.command.privileges())
-    };
+    let (needed, policies) = super::needed_privileges(catalog, table, role);
     let (table_level, column_level) = catalog.table_privileges(table, role);
     // A privilege granted on some columns only is a deliberate restriction: it counts.
     let missing = needed.without(table_level | column_level);

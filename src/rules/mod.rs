@@ -5,18 +5,27 @@
 //! place a rule is listed: code, name, default level, where it runs, its page and its
 //! check function.
 
+mod anonymous_access;
 mod database_missing_neon_superuser;
 mod missing_default_privileges;
+mod missing_schema_usage;
+mod missing_sequence_grants;
 mod missing_table_grants;
+mod multiple_permissive_policies;
+mod policy_for_public;
 mod policy_rls_disabled;
 mod rls_disabled;
+mod rls_enabled_late;
 mod rls_no_policy;
+mod schema_cache_reminder;
+mod security_definer_exposed;
+mod view_bypasses_rls;
 
 use std::fmt;
 
 use serde::Serialize;
 
-use crate::model::{Catalog, Span, Table, TableKind};
+use crate::model::{Catalog, Privileges, Span, Table, TableKind};
 use crate::text::edit_distance;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -162,6 +171,96 @@ pub static RULES: &[Rule] = &[
         check: Some(policy_rls_disabled::check),
     },
     Rule {
+        code: "NL007",
+        name: "missing-schema-usage",
+        level: Severity::Error,
+        summary: "An API role lacks USAGE on an exposed schema: every request into it fails",
+        sources: Sources::Both,
+        fixable: true,
+        page: include_str!("../../rules/NL007-missing-schema-usage.md"),
+        check: Some(missing_schema_usage::check),
+    },
+    Rule {
+        code: "NL008",
+        name: "missing-sequence-grants",
+        level: Severity::Error,
+        summary: "An API role that inserts lacks USAGE on the sequence a column's default draws from",
+        sources: Sources::Both,
+        fixable: true,
+        page: include_str!("../../rules/NL008-missing-sequence-grants.md"),
+        check: Some(missing_sequence_grants::check),
+    },
+    Rule {
+        code: "NL009",
+        name: "policy-for-public",
+        level: Severity::Warning,
+        summary: "A permissive policy without `TO` also applies to the anonymous role",
+        sources: Sources::Both,
+        fixable: true,
+        page: include_str!("../../rules/NL009-policy-for-public.md"),
+        check: Some(policy_for_public::check),
+    },
+    Rule {
+        code: "NL011",
+        name: "view-bypasses-rls",
+        level: Severity::Error,
+        summary: "A readable view without `security_invoker`, or a readable materialized view, skips row-level security",
+        sources: Sources::Both,
+        fixable: true,
+        page: include_str!("../../rules/NL011-view-bypasses-rls.md"),
+        check: Some(view_bypasses_rls::check),
+    },
+    Rule {
+        code: "NL012",
+        name: "security-definer-exposed",
+        level: Severity::Warning,
+        summary: "A SECURITY DEFINER function the request roles can call (an error without `SET search_path`)",
+        sources: Sources::Both,
+        fixable: true,
+        page: include_str!("../../rules/NL012-security-definer-exposed.md"),
+        check: Some(security_definer_exposed::check),
+    },
+    Rule {
+        code: "NL015",
+        name: "anonymous-access",
+        level: Severity::Error,
+        summary: "Requests without a token can write to a table, or read one without row-level security",
+        sources: Sources::Both,
+        fixable: true,
+        page: include_str!("../../rules/NL015-anonymous-access.md"),
+        check: Some(anonymous_access::check),
+    },
+    Rule {
+        code: "NL016",
+        name: "rls-enabled-late",
+        level: Severity::Warning,
+        summary: "Row-level security arrives in a later migration than the table: every row is readable in between",
+        sources: Sources::Static,
+        fixable: false,
+        page: include_str!("../../rules/NL016-rls-enabled-late.md"),
+        check: Some(rls_enabled_late::check),
+    },
+    Rule {
+        code: "NL017",
+        name: "schema-cache-reminder",
+        level: Severity::Info,
+        summary: "A migration changes what the Data API serves: refresh its schema cache",
+        sources: Sources::Static,
+        fixable: false,
+        page: include_str!("../../rules/NL017-schema-cache-reminder.md"),
+        check: Some(schema_cache_reminder::check),
+    },
+    Rule {
+        code: "NL018",
+        name: "multiple-permissive-policies",
+        level: Severity::Info,
+        summary: "Several permissive policies for one table, role and command: each is evaluated for every row",
+        sources: Sources::Both,
+        fixable: false,
+        page: include_str!("../../rules/NL018-multiple-permissive-policies.md"),
+        check: Some(multiple_permissive_policies::check),
+    },
+    Rule {
         code: "NL900",
         name: "unused-ignore",
         level: Severity::Warning,
@@ -228,10 +327,37 @@ impl Settings {
         self.exposed_schemas.iter().any(|exposed| exposed == schema)
     }
 
+    /// Every role a Data API request can run as: the API roles and the anonymous role.
+    pub fn request_roles(&self) -> Vec<&str> {
+        let mut roles: Vec<&str> = self.api_roles.iter().map(String::as_str).collect();
+        if !roles.contains(&self.anonymous_role.as_str()) {
+            roles.push(&self.anonymous_role);
+        }
+        roles
+    }
+
     /// Plain and partitioned tables the Data API serves.
     pub fn exposed_tables<'a>(&'a self, catalog: &'a Catalog) -> impl Iterator<Item = &'a Table> + 'a {
         catalog.tables().filter(|table| table.kind.has_rows() && self.is_exposed(&table.schema))
     }
+}
+
+/// The table privileges `role` needs on `table`: what the permissive policies that apply
+/// to it allow, or SELECT, INSERT, UPDATE and DELETE when none does. The policies come
+/// back too, for messages.
+pub fn needed_privileges<'a>(
+    catalog: &Catalog,
+    table: &'a Table,
+    role: &str,
+) -> (Privileges, Vec<&'a crate::model::Policy>) {
+    let policies: Vec<_> =
+        catalog.policies_for(table, role).into_iter().filter(|policy| policy.permissive).collect();
+    let needed = if policies.is_empty() {
+        Privileges::DML
+    } else {
+        policies.iter().fold(Privileges::NONE, |needed, policy| needed | policy.command.privileges())
+    };
+    (needed, policies)
 }
 
 /// What a finding is about, as the JSON contract names it.
@@ -343,7 +469,10 @@ pub enum Phase {
     RowLevelSecurity,
     Policy,
     Grant,
+    Revoke,
     DefaultPrivileges,
+    /// `CREATE INDEX CONCURRENTLY`, which cannot run inside a transaction: last.
+    Index,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -1,0 +1,60 @@
+//! NL015 anonymous-access: the anonymous role (requests without a token) can INSERT,
+//! UPDATE or DELETE on an exposed table, or SELECT from one whose row-level security is
+//! off, directly or through `PUBLIC` or a role it inherits from. A SELECT grant on a
+//! table with RLS on is how a deliberate public read works (its policies decide the
+//! rows), so it is not reported.
+
+use super::{Applicability, Finding, Fix, Object, Phase, Settings};
+use crate::fix;
+use crate::model::{Catalog, Grantee, Privileges, Table};
+
+pub fn check(catalog: &Catalog, settings: &Settings) -> Vec<Finding> {
+    let role = settings.anonymous_role.as_str();
+    if !catalog.role_exists(role) {
+        return Vec::new();
+    }
+    settings.exposed_tables(catalog).filter_map(|table| finding(catalog, table, role)).collect()
+}
+
+fn finding(catalog: &Catalog, table: &Table, role: &str) -> Option<Finding> {
+    let (table_level, column_level) = catalog.table_privileges(table, role);
+    let held = table_level | column_level;
+    let mut risky = held & (Privileges::INSERT | Privileges::UPDATE | Privileges::DELETE);
+    if !table.rls_enabled {
+        risky |= held & Privileges::SELECT;
+    }
+    if risky.is_empty() {
+        return None;
+    }
+    let name = table.qualified_name();
+    let reads = risky.contains(Privileges::SELECT);
+    let writes = risky.without(Privileges::SELECT);
+    let what = match (reads, writes.is_empty()) {
+        (true, true) => "read every row of it (row-level security is off)".to_string(),
+        (true, false) => format!("read every row of it (row-level security is off) and has {writes}"),
+        (false, _) => format!("has {writes} on it"),
+    };
+    let message =
+        format!("`{role}`, the role of requests without a token, can {what}: anyone who finds the API can use it");
+    let help = format!(
+        "revoke {risky} on `{name}` from `{role}` (and from PUBLIC or the role it gets them through); grant \
+         anonymous requests SELECT only, on tables with row-level security and a `TO {role}` policy"
+    );
+    let mut finding = Finding::new("NL015", Object::table(table), message, help, table.origin)
+        .with_label(format!("`{role}` gets {risky} here"));
+    // A revoke cannot take away what the role holds as (a member of) the owner.
+    if !catalog.acts_as(role, &table.owner) {
+        let mut from: Vec<Grantee> = Vec::new();
+        for acl in [&table.acl, &table.column_acl] {
+            for grantee in catalog.granted_through(acl, role, risky) {
+                if !from.contains(&grantee) {
+                    from.push(grantee);
+                }
+            }
+        }
+        from.sort();
+        let sql = format!("REVOKE {risky} ON TABLE {} FROM {};", fix::table_name(table), fix::grantees(&from));
+        finding = finding.with_fix(Fix { sql, applicability: Applicability::Review, phase: Phase::Revoke });
+    }
+    Some(finding)
+}

@@ -1,0 +1,57 @@
+//! NL018 multiple-permissive-policies: more than one permissive policy applies to the
+//! same table, request role and command. PostgreSQL evaluates every one of them for
+//! every row (they are ORed), which costs time on large tables; one policy with the
+//! conditions combined does the same work once. Roles are expanded: a policy for
+//! `PUBLIC` or for a role the request role inherits from counts, and `FOR ALL` counts
+//! for each command.
+
+use super::{Finding, Object, Settings};
+use crate::model::{Catalog, PolicyCommand, Table};
+
+const COMMANDS: [PolicyCommand; 4] =
+    [PolicyCommand::Select, PolicyCommand::Insert, PolicyCommand::Update, PolicyCommand::Delete];
+
+pub fn check(catalog: &Catalog, settings: &Settings) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for table in settings.exposed_tables(catalog).filter(|table| table.rls_enabled) {
+        for role in settings.request_roles().into_iter().filter(|role| catalog.role_exists(role)) {
+            // The commands that share one set of policies are reported together.
+            let mut groups: Vec<(Vec<&str>, Vec<PolicyCommand>)> = Vec::new();
+            for command in COMMANDS {
+                let names: Vec<&str> = catalog
+                    .policies_for(table, role)
+                    .into_iter()
+                    .filter(|p| p.permissive && (p.command == command || p.command == PolicyCommand::All))
+                    .map(|p| p.name.as_str())
+                    .collect();
+                if names.len() < 2 {
+                    continue;
+                }
+                match groups.iter_mut().find(|(group, _)| *group == names) {
+                    Some((_, commands)) => commands.push(command),
+                    None => groups.push((names, vec![command])),
+                }
+            }
+            findings.extend(groups.into_iter().map(|(names, commands)| finding(table, role, &names, &commands)));
+        }
+    }
+    findings
+}
+
+fn finding(table: &Table, role: &str, names: &[&str], commands: &[PolicyCommand]) -> Finding {
+    let name = table.qualified_name();
+    let policies = names.iter().map(|name| format!("`{name}`")).collect::<Vec<_>>().join(", ");
+    let commands = commands.iter().map(|command| command.sql()).collect::<Vec<_>>().join(", ");
+    let message = format!(
+        "{} permissive policies ({policies}) apply to `{role}` for {commands} on `{name}`: each is evaluated for \
+         every row",
+        names.len()
+    );
+    let help = format!(
+        "combine them into one policy per command for `{role}` (their conditions joined with OR), or make the \
+         extra ones restrictive if they are meant to narrow access"
+    );
+    let location = table.policies.iter().find(|p| p.name == names[1]).and_then(|p| p.origin).or(table.origin);
+    Finding::new("NL018", Object::table(table), message, help, location)
+        .with_label(format!("another permissive policy for `{role}` ({commands})"))
+}

@@ -1,0 +1,91 @@
+//! NL011 view-bypasses-rls: a view in an exposed schema that a request role can select
+//! and that lacks `security_invoker = true`: it reads its base tables as its owner, so
+//! their row-level security is skipped (owners bypass it). A materialized view is a
+//! stored copy that cannot have row-level security at all.
+
+use super::{Applicability, Finding, Fix, Object, Phase, Settings};
+use crate::fix;
+use crate::model::{Catalog, Grantee, Privileges, Table, TableKind};
+
+pub fn check(catalog: &Catalog, settings: &Settings) -> Vec<Finding> {
+    catalog
+        .tables()
+        .filter(|table| settings.is_exposed(&table.schema))
+        .filter(|table| match table.kind {
+            TableKind::View => !table.security_invoker,
+            TableKind::MaterializedView => true,
+            _ => false,
+        })
+        .filter_map(|table| finding(catalog, settings, table))
+        .collect()
+}
+
+fn finding(catalog: &Catalog, settings: &Settings, table: &Table) -> Option<Finding> {
+    let readers: Vec<&str> = settings
+        .request_roles()
+        .into_iter()
+        .filter(|role| catalog.role_exists(role))
+        .filter(|role| {
+            let (table_level, column_level) = catalog.table_privileges(table, role);
+            (table_level | column_level).contains(Privileges::SELECT)
+        })
+        .collect();
+    if readers.is_empty() {
+        return None;
+    }
+    let name = table.qualified_name();
+    let who = readers.iter().map(|role| format!("`{role}`")).collect::<Vec<_>>().join(" and ");
+    let view = table.kind == TableKind::View;
+    let (message, help, label) = if view {
+        (
+            format!(
+                "view `{name}` runs with its owner's rights (no `security_invoker`), and {who} can select from it: \
+                 the row-level security of the tables it reads is skipped"
+            ),
+            format!("make the view check the caller's rights: `ALTER VIEW {name} SET (security_invoker = true)`"),
+            "view without `security_invoker`",
+        )
+    } else {
+        (
+            format!(
+                "materialized view `{name}` can be selected by {who}: it is a stored copy without row-level security, \
+                 so every row of it is readable"
+            ),
+            format!(
+                "revoke SELECT on `{name}` from the request roles and serve the data through a table or a \
+                 `security_invoker` view"
+            ),
+            "materialized view readable through the Data API",
+        )
+    };
+    let sql = if view {
+        Some(format!("ALTER VIEW {} SET (security_invoker = true);", fix::table_name(table)))
+    } else {
+        revoke_select(catalog, table, &readers)
+    };
+    let finding = Finding::new("NL011", Object::table(table), message, help, table.origin).with_label(label);
+    Some(match sql {
+        Some(sql) => finding.with_fix(Fix { sql, applicability: Applicability::Review, phase: Phase::Revoke }),
+        None => finding,
+    })
+}
+
+/// `REVOKE SELECT` from every grantee through which the readers hold it, or `None` when
+/// one of them reads as (a member of) the owner, which no revoke changes.
+fn revoke_select(catalog: &Catalog, table: &Table, readers: &[&str]) -> Option<String> {
+    let mut from: Vec<Grantee> = Vec::new();
+    for role in readers {
+        if catalog.acts_as(role, &table.owner) {
+            return None;
+        }
+        for acl in [&table.acl, &table.column_acl] {
+            for grantee in catalog.granted_through(acl, role, Privileges::SELECT) {
+                if !from.contains(&grantee) {
+                    from.push(grantee);
+                }
+            }
+        }
+    }
+    from.sort();
+    Some(format!("REVOKE SELECT ON {} FROM {};", fix::table_name(table), fix::grantees(&from)))
+}
