@@ -170,7 +170,9 @@ fn check_set(
     let (catalog, touches) = replay.finish_with_touches();
     let mut found = rules::check(&catalog, settings);
     // Findings about a whole migration file (NL017) are named by the file.
-    for finding in found.iter_mut().filter(|f| f.object.kind == ObjectKind::Statement && f.object.name.is_empty()) {
+    for finding in
+        found.iter_mut().filter(|f| f.object.kind == ObjectKind::Statement && f.object.name.is_empty())
+    {
         if let Some(file) = finding.location.and_then(|span| run.file(span.file)) {
             finding.object.name = file.display.clone();
         }

@@ -427,7 +427,8 @@ fn print_notices(run: &Run) {
 
 fn rules_command() -> Result<ExitCode, Error> {
     // Columns are separated by at least two spaces, so scripts can split them.
-    let mut out = format!("{:<5}  {:<30}  {:<7}  {:<9}  {:<3}  {}\n", "code", "name", "level", "modes", "fix", "finds");
+    let mut out =
+        format!("{:<5}  {:<30}  {:<7}  {:<9}  {:<3}  {}\n", "code", "name", "level", "modes", "fix", "finds");
     for rule in rules::RULES {
         let fix = if rule.fixable { "yes" } else { "no" };
         out.push_str(&format!(

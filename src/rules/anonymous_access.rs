@@ -34,8 +34,9 @@ fn finding(catalog: &Catalog, table: &Table, role: &str) -> Option<Finding> {
         (true, false) => format!("read every row of it (row-level security is off) and has {writes}"),
         (false, _) => format!("has {writes} on it"),
     };
-    let message =
-        format!("`{role}`, the role of requests without a token, can {what}: anyone who finds the API can use it");
+    let message = format!(
+        "`{role}`, the role of requests without a token, can {what}: anyone who finds the API can use it"
+    );
     let help = format!(
         "revoke {risky} on `{name}` from `{role}` (and from PUBLIC or the role it gets them through); grant \
          anonymous requests SELECT only, on tables with row-level security and a `TO {role}` policy"
@@ -53,7 +54,8 @@ fn finding(catalog: &Catalog, table: &Table, role: &str) -> Option<Finding> {
             }
         }
         from.sort();
-        let sql = format!("REVOKE {risky} ON TABLE {} FROM {};", fix::table_name(table), fix::grantees(&from));
+        let sql =
+            format!("REVOKE {risky} ON TABLE {} FROM {};", fix::table_name(table), fix::grantees(&from));
         finding = finding.with_fix(Fix { sql, applicability: Applicability::Review, phase: Phase::Revoke });
     }
     Some(finding)

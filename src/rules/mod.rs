@@ -55,8 +55,10 @@ impl fmt::Display for Severity {
 /// Where a rule can run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Sources {
-    /// Reported by the pipeline (reading files, suppressions), not by a check on the catalog.
+    /// Reported while reading migration files, not by a check on the catalog.
     Pipeline,
+    /// Reported by the suppressions of either mode, not by a check on the catalog.
+    Suppressions,
     Both,
     /// Reads the order of the migration files, which a live database does not keep.
     Static,
@@ -67,7 +69,7 @@ impl Sources {
     pub fn modes(self) -> &'static str {
         match self {
             Sources::Pipeline | Sources::Static => "check",
-            Sources::Both => "check, db",
+            Sources::Both | Sources::Suppressions => "check, db",
         }
     }
 }
@@ -265,7 +267,7 @@ pub static RULES: &[Rule] = &[
         name: "unused-ignore",
         level: Severity::Warning,
         summary: "A `neonlint-ignore` comment or `[[ignore]]` entry that matched no finding",
-        sources: Sources::Pipeline,
+        sources: Sources::Suppressions,
         fixable: false,
         page: include_str!("../../rules/NL900-unused-ignore.md"),
         check: None,

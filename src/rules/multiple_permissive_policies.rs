@@ -32,7 +32,8 @@ pub fn check(catalog: &Catalog, settings: &Settings) -> Vec<Finding> {
                     None => groups.push((names, vec![command])),
                 }
             }
-            findings.extend(groups.into_iter().map(|(names, commands)| finding(table, role, &names, &commands)));
+            findings
+                .extend(groups.into_iter().map(|(names, commands)| finding(table, role, &names, &commands)));
         }
     }
     findings

@@ -25,15 +25,17 @@ pub fn check(catalog: &Catalog, settings: &Settings) -> Vec<Finding> {
                  `TO {}`",
                 settings.anonymous_role
             );
-            let mut finding = Finding::new("NL009", Object::policy(table, policy), message, help, policy.origin)
-                .with_label("no `TO`: applies to every role");
+            let mut finding =
+                Finding::new("NL009", Object::policy(table, policy), message, help, policy.origin)
+                    .with_label("no `TO`: applies to every role");
             if !roles.is_empty() {
                 let sql = format!(
                     "ALTER POLICY {} TO {};",
                     fix::policy_name(table, policy),
                     roles.iter().map(|role| fix::ident(role)).collect::<Vec<_>>().join(", ")
                 );
-                finding = finding.with_fix(Fix { sql, applicability: Applicability::Review, phase: Phase::Policy });
+                finding =
+                    finding.with_fix(Fix { sql, applicability: Applicability::Review, phase: Phase::Policy });
             }
             findings.push(finding);
         }

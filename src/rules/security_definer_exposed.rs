@@ -35,7 +35,9 @@ fn finding(catalog: &Catalog, settings: &Settings, function: &Function) -> Optio
          of its owner, past row-level security"
     );
     if !function.sets_search_path {
-        message.push_str(", and without its own `search_path` a caller can make it run objects of their choosing");
+        message.push_str(
+            ", and without its own `search_path` a caller can make it run objects of their choosing",
+        );
     }
     let mut help = format!(
         "revoke EXECUTE on `{name}` from PUBLIC and the request roles (grant it back to the roles that need it), \
@@ -54,7 +56,11 @@ fn finding(catalog: &Catalog, settings: &Settings, function: &Function) -> Optio
             }
         }
         from.sort();
-        sql.push_str(&format!("REVOKE EXECUTE ON FUNCTION {} FROM {};", fix::function_name(name), fix::grantees(&from)));
+        sql.push_str(&format!(
+            "REVOKE EXECUTE ON FUNCTION {} FROM {};",
+            fix::function_name(name),
+            fix::grantees(&from)
+        ));
     }
     if !function.sets_search_path {
         help.push_str("; pin its `search_path` (`SET search_path = ''`, with schema-qualified names inside)");

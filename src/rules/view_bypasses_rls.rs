@@ -42,7 +42,9 @@ fn finding(catalog: &Catalog, settings: &Settings, table: &Table) -> Option<Find
                 "view `{name}` runs with its owner's rights (no `security_invoker`), and {who} can select from it: \
                  the row-level security of the tables it reads is skipped"
             ),
-            format!("make the view check the caller's rights: `ALTER VIEW {name} SET (security_invoker = true)`"),
+            format!(
+                "make the view check the caller's rights: `ALTER VIEW {name} SET (security_invoker = true)`"
+            ),
             "view without `security_invoker`",
         )
     } else {
@@ -65,7 +67,9 @@ fn finding(catalog: &Catalog, settings: &Settings, table: &Table) -> Option<Find
     };
     let finding = Finding::new("NL011", Object::table(table), message, help, table.origin).with_label(label);
     Some(match sql {
-        Some(sql) => finding.with_fix(Fix { sql, applicability: Applicability::Review, phase: Phase::Revoke }),
+        Some(sql) => {
+            finding.with_fix(Fix { sql, applicability: Applicability::Review, phase: Phase::Revoke })
+        }
         None => finding,
     })
 }
