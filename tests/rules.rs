@@ -110,3 +110,149 @@ fn every_rule_with_a_check_has_fixtures() {
         }
     }
 }
+
+#[test]
+fn missing_schema_usage() {
+    assert_rule("missing-schema-usage", vec![found("NL007", "public", "", 0)]);
+    // A schema the migrations create is reported once it is exposed.
+    let bad = fixture("rules/missing-schema-usage/bad");
+    assert_findings(
+        findings(&["--schema", "public", "--schema", "api", bad.to_str().unwrap()]),
+        vec![found("NL007", "public", "", 0), found("NL007", "api", "001_schemas.sql", 6)],
+        "missing-schema-usage/bad with api exposed",
+    );
+    let good = fixture("rules/missing-schema-usage/good");
+    assert_findings(
+        findings(&["--schema", "public", "--schema", "api", good.to_str().unwrap()]),
+        vec![],
+        "missing-schema-usage/good with api exposed",
+    );
+}
+
+#[test]
+fn missing_sequence_grants() {
+    assert_rule(
+        "missing-sequence-grants",
+        vec![
+            found("NL008", "public.todos_id_seq", "001_tables.sql", 4),
+            found("NL008", "public.invoice_numbers", "001_tables.sql", 18),
+        ],
+    );
+}
+
+#[test]
+fn policy_for_public() {
+    assert_rule(
+        "policy-for-public",
+        vec![
+            found("NL009", "posts_read on public.posts", "001_posts.sql", 11),
+            found("NL009", "posts_write on public.posts", "001_posts.sql", 12),
+        ],
+    );
+}
+
+#[test]
+fn policy_always_true() {
+    assert_rule(
+        "policy-always-true",
+        vec![
+            found("NL010", "messages_send on public.messages", "001_tables.sql", 13),
+            found("NL010", "messages_edit on public.messages", "001_tables.sql", 15),
+            found("NL010", "messages_delete on public.messages", "001_tables.sql", 18),
+            found("NL010", "settings_all on public.settings", "001_tables.sql", 25),
+        ],
+    );
+}
+
+#[test]
+fn view_bypasses_rls() {
+    assert_rule(
+        "view-bypasses-rls",
+        vec![
+            found("NL011", "public.todo_titles", "001_views.sql", 15),
+            found("NL011", "public.recent_todos", "001_views.sql", 18),
+            found("NL011", "public.todo_counts", "001_views.sql", 22),
+        ],
+    );
+}
+
+#[test]
+fn security_definer_exposed() {
+    assert_rule(
+        "security-definer-exposed",
+        vec![
+            found("NL012", "public.delete_account", "001_functions.sql", 2),
+            found("NL012", "public.team_stats", "001_functions.sql", 7),
+            found("NL012", "public.touch", "001_functions.sql", 17),
+        ],
+    );
+}
+
+#[test]
+fn auth_call_per_row() {
+    assert_rule(
+        "auth-call-per-row",
+        vec![
+            found("NL013", "todos_read on public.todos", "001_tables.sql", 11),
+            found("NL013", "todos_write on public.todos", "001_tables.sql", 14),
+            found("NL013", "todos_remove on public.todos", "001_tables.sql", 18),
+            found("NL013", "todos_create on public.todos", "001_tables.sql", 21),
+        ],
+    );
+}
+
+#[test]
+fn policy_column_unindexed() {
+    assert_rule(
+        "policy-column-unindexed",
+        vec![
+            found("NL014", "public.todos", "001_tables.sql", 10),
+            found("NL014", "public.events", "001_tables.sql", 22),
+            found("NL014", "public.notes", "001_tables.sql", 33),
+        ],
+    );
+}
+
+#[test]
+fn anonymous_access() {
+    assert_rule(
+        "anonymous-access",
+        vec![
+            found("NL015", "public.posts", "001_tables.sql", 4),
+            found("NL015", "public.feedback", "001_tables.sql", 15),
+        ],
+    );
+}
+
+#[test]
+fn rls_enabled_late() {
+    assert_rule(
+        "rls-enabled-late",
+        vec![
+            found("NL016", "public.notes", "001_tables.sql", 4),
+            found("NL016", "public.tasks", "001_tables.sql", 12),
+        ],
+    );
+}
+
+#[test]
+fn schema_cache_reminder() {
+    assert_rule(
+        "schema-cache-reminder",
+        vec![
+            found("NL017", "001_tags.sql", "001_tags.sql", 4),
+            found("NL017", "002_color.sql", "002_color.sql", 3),
+        ],
+    );
+}
+
+#[test]
+fn multiple_permissive_policies() {
+    assert_rule(
+        "multiple-permissive-policies",
+        vec![
+            found("NL018", "public.docs", "001_tables.sql", 13),
+            found("NL018", "public.pages", "001_tables.sql", 27),
+        ],
+    );
+}
