@@ -508,7 +508,7 @@ mod tests {
     /// The queries are plain SQL; check the obvious with PostgreSQL itself in the live
     /// tests, and here only that the shared filter made it into each.
     #[test]
-    fn every_relation_query_filters_system_schemas_and_extension_members() {
+    fn every_object_query_filters_system_schemas_and_extension_members() {
         for query in [TABLES, TABLE_ACLS, COLUMN_ACLS, COLUMNS, POLICIES, INDEXES, SEQUENCES, FUNCTIONS] {
             assert!(
                 query.contains("'pg_catalog', 'information_schema'") && query.contains("deptype = 'e'"),
