@@ -4,14 +4,22 @@
 //! does not grow with the number of tables or policies. Privileges come from
 //! `aclexplode(coalesce(acl, acldefault(…)))`, so a NULL ACL reads as PostgreSQL's
 //! default. Objects in system schemas and objects that belong to extensions are skipped.
+//!
+//! Fifteen queries: the session, roles, memberships, schemas; relations (with views'
+//! `security_invoker`), their ACLs, column ACLs, columns (with the sequence a default
+//! draws from, found through `pg_depend`), policies and indexes; sequences (with their
+//! ACLs and owning column), functions and procedures (with their ACLs); default ACLs,
+//! databases and extensions. Facts that only migration history has
+//! (`Table::rls_enabled_late`, `Catalog::api_changes`) stay empty.
 
 use std::collections::BTreeMap;
 
 use tokio_postgres::{GenericClient, Row};
 
 use crate::model::{
-    Acl, Catalog, Column, Database, DefaultAclKey, DefaultObjectType, Extension, Grantee, Policy,
-    PolicyCommand, Privileges, Role, Schema, Table, TableId, TableKind,
+    Acl, Catalog, Column, Database, DefaultAclKey, DefaultObjectType, Extension, Function, FunctionKey,
+    Grantee, Index, Policy, PolicyCommand, Privileges, QualifiedName, Role, Schema, Sequence, SequenceName,
+    Table, TableId, TableKind,
 };
 
 /// What the queries need to know.
@@ -38,7 +46,7 @@ pub async fn read_catalog(
     let database_owner: String = session[0].get("owner");
     catalog.current_database = Some(session[0].get("database"));
     let server_version: i32 = session[0].get("version");
-    catalog.migration_role = Some(scope.migration_role.clone().unwrap_or(database_owner));
+    catalog.migration_role = Some(scope.migration_role.clone().unwrap_or_else(|| database_owner.clone()));
 
     for row in reader.query(ROLES, &[]).await? {
         let name: String = row.get("name");
@@ -47,6 +55,12 @@ pub async fn read_catalog(
     let memberships = if server_version >= 160_000 { MEMBERSHIPS_16 } else { MEMBERSHIPS };
     for row in reader.query(memberships, &[]).await? {
         catalog.memberships.insert((row.get("member"), row.get("grp")));
+    }
+    // The database owner is an implicit member of `pg_database_owner` (PostgreSQL 14+),
+    // which owns `public`; `pg_auth_members` does not list it.
+    // https://www.postgresql.org/docs/current/predefined-roles.html
+    if catalog.roles.contains_key(DATABASE_OWNER_ROLE) {
+        catalog.memberships.insert((database_owner.clone(), DATABASE_OWNER_ROLE.to_string()));
     }
     for row in reader.query(SCHEMAS, &[]).await? {
         let name: String = row.get("name");
@@ -59,7 +73,9 @@ pub async fn read_catalog(
         });
         grant_row(&mut schema.acl, &row);
     }
-    read_tables(&mut reader, &mut catalog).await?;
+    let tables = read_tables(&mut reader, &mut catalog).await?;
+    read_sequences(&mut reader, &mut catalog, &tables).await?;
+    read_functions(&mut reader, &mut catalog).await?;
     for row in reader.query(DEFAULT_ACLS, &[]).await? {
         let Some(object_type) = default_object_type(row.get("objtype")) else { continue };
         let key = DefaultAclKey { role: Some(row.get("role")), schema: row.get("schema"), object_type };
@@ -83,10 +99,11 @@ pub async fn read_catalog(
     Ok((catalog, reader.queries))
 }
 
+/// Reads relations and what hangs off them; returns the table ids by relation oid.
 async fn read_tables<C: GenericClient>(
     reader: &mut Reader<'_, C>,
     catalog: &mut Catalog,
-) -> Result<(), tokio_postgres::Error> {
+) -> Result<BTreeMap<u32, TableId>, tokio_postgres::Error> {
     let mut ids: BTreeMap<u32, TableId> = BTreeMap::new();
     let mut parents: Vec<(TableId, u32)> = Vec::new();
     for row in reader.query(TABLES, &[]).await? {
@@ -112,7 +129,7 @@ async fn read_tables<C: GenericClient>(
             column_acl: Acl::default(),
             origin: None,
             rls_origin: None,
-            security_invoker: false,
+            security_invoker: row.get("security_invoker"),
             indexes: Vec::new(),
             rls_enabled_late: None,
         };
@@ -143,13 +160,21 @@ async fn read_tables<C: GenericClient>(
     for row in reader.query(COLUMNS, &[]).await? {
         let Some(table) = table(&row).and_then(|id| catalog.table_mut(id)) else { continue };
         let default: Option<String> = row.get("default");
-        let type_name: String = row.get("type");
+        let uses_sequence = default.is_some_and(|default| default.contains("nextval("));
+        // The default depends on every sequence it names, `currval` ones too: only a
+        // default that calls `nextval` draws from it.
+        let sequence_schema: Option<String> = row.get("sequence_schema");
+        let sequence_name: Option<String> = row.get("sequence_name");
+        let sequence = match (uses_sequence, sequence_schema, sequence_name) {
+            (true, Some(schema), Some(name)) => Some(SequenceName { schema: Some(schema), name }),
+            _ => None,
+        };
         table.columns.push(Column {
             name: row.get("name"),
+            type_name: row.get("type"),
             identity: row.get::<_, i8>("identity") != 0,
-            uses_sequence: default.is_some_and(|default| default.contains("nextval(")),
-            sequence: None,
-            type_name,
+            uses_sequence,
+            sequence,
         });
     }
     for row in reader.query(POLICIES, &[]).await? {
@@ -170,6 +195,58 @@ async fn read_tables<C: GenericClient>(
             with_check: row.get("with_check"),
             origin: None,
         });
+    }
+    for row in reader.query(INDEXES, &[]).await? {
+        let Some(table) = table(&row).and_then(|id| catalog.table_mut(id)) else { continue };
+        table.indexes.push(Index { name: row.get("name"), first_column: row.get("first_column") });
+    }
+    Ok(ids)
+}
+
+/// Reads sequences, their grants and the column that owns each (`serial`, `OWNED BY`,
+/// identity), one row per ACL entry.
+async fn read_sequences<C: GenericClient>(
+    reader: &mut Reader<'_, C>,
+    catalog: &mut Catalog,
+    tables: &BTreeMap<u32, TableId>,
+) -> Result<(), tokio_postgres::Error> {
+    for row in reader.query(SEQUENCES, &[]).await? {
+        let name = QualifiedName::new(row.get::<_, String>("schema"), row.get::<_, String>("name"));
+        let sequence = catalog.sequences.entry(name).or_insert_with_key(|name| {
+            let owned_table =
+                row.get::<_, Option<u32>>("owned_table").and_then(|oid| tables.get(&oid).copied());
+            let owned_column: Option<String> = row.get("owned_column");
+            Sequence {
+                schema: name.schema.clone(),
+                name: name.name.clone(),
+                owner: Some(row.get("owner")),
+                acl: Acl::default(),
+                owned_by: owned_table.zip(owned_column),
+                origin: None,
+            }
+        });
+        grant_row(&mut sequence.acl, &row);
+    }
+    Ok(())
+}
+
+/// Reads functions and procedures with their grants, one row per ACL entry.
+async fn read_functions<C: GenericClient>(
+    reader: &mut Reader<'_, C>,
+    catalog: &mut Catalog,
+) -> Result<(), tokio_postgres::Error> {
+    for row in reader.query(FUNCTIONS, &[]).await? {
+        let key = FunctionKey { schema: row.get("schema"), name: row.get("name"), args: row.get("args") };
+        let function = catalog.functions.entry(key).or_insert_with_key(|key| Function {
+            key: key.clone(),
+            procedure: row.get::<_, i8>("kind") as u8 == b'p',
+            owner: Some(row.get("owner")),
+            acl: Acl::default(),
+            security_definer: row.get("security_definer"),
+            sets_search_path: row.get("sets_search_path"),
+            origin: None,
+        });
+        grant_row(&mut function.acl, &row);
     }
     Ok(())
 }
@@ -210,11 +287,27 @@ fn default_object_type(code: i8) -> Option<DefaultObjectType> {
     })
 }
 
+/// The predefined role that owns `public` and has the database owner as its member.
+const DATABASE_OWNER_ROLE: &str = "pg_database_owner";
+
 /// Schemas neonlint never looks into.
 macro_rules! user_schema {
     () => {
         "n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast') \
          AND n.nspname NOT LIKE 'pg\\_temp\\_%' AND n.nspname NOT LIKE 'pg\\_toast\\_temp\\_%'"
+    };
+}
+
+/// Not created by an extension: no `e` dependency of the row of `$class` with oid `$oid`.
+macro_rules! not_extension_member {
+    ($class:literal, $oid:literal) => {
+        concat!(
+            "NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend dep WHERE dep.classid = '",
+            $class,
+            "'::pg_catalog.regclass AND dep.objid = ",
+            $oid,
+            " AND dep.deptype = 'e')"
+        )
     };
 }
 
@@ -231,8 +324,8 @@ macro_rules! relations_where {
         concat!(
             "c.relkind IN ('r', 'p', 'v', 'm', 'f') AND ",
             user_schema!(),
-            " AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend dep \
-             WHERE dep.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND dep.objid = c.oid AND dep.deptype = 'e')"
+            " AND ",
+            not_extension_member!("pg_catalog.pg_class", "c.oid")
         )
     };
 }
@@ -265,14 +358,17 @@ const SCHEMAS: &str = concat!(
      LEFT JOIN LATERAL pg_catalog.aclexplode(COALESCE(n.nspacl, pg_catalog.acldefault('n', n.nspowner))) a ON true \
      WHERE ",
     user_schema!(),
-    " AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend dep \
-     WHERE dep.classid = 'pg_catalog.pg_namespace'::pg_catalog.regclass AND dep.objid = n.oid AND dep.deptype = 'e')"
+    " AND ",
+    not_extension_member!("pg_catalog.pg_namespace", "n.oid")
 );
 
 const TABLES: &str = concat!(
     "SELECT c.oid, n.nspname::text AS schema, c.relname::text AS name, c.relkind AS kind, \
      pg_catalog.pg_get_userbyid(c.relowner)::text AS owner, c.relrowsecurity AS rls, \
      c.relforcerowsecurity AS rls_forced, \
+     c.relkind = 'v' AND COALESCE((SELECT o.option_value::pg_catalog.bool \
+       FROM pg_catalog.pg_options_to_table(c.reloptions) o WHERE o.option_name = 'security_invoker'), false) \
+       AS security_invoker, \
      CASE WHEN c.relispartition THEN \
        (SELECT i.inhparent FROM pg_catalog.pg_inherits i WHERE i.inhrelid = c.oid LIMIT 1) END AS parent \
      FROM ",
@@ -304,10 +400,18 @@ const COLUMN_ACLS: &str = concat!(
 
 const COLUMNS: &str = concat!(
     "SELECT c.oid, att.attname::text AS name, pg_catalog.format_type(att.atttypid, att.atttypmod) AS type, \
-     att.attidentity AS identity, pg_catalog.pg_get_expr(def.adbin, def.adrelid) AS default FROM ",
+     att.attidentity AS identity, pg_catalog.pg_get_expr(def.adbin, def.adrelid) AS default, \
+     seq.schema AS sequence_schema, seq.name AS sequence_name FROM ",
     relations_from!(),
     " JOIN pg_catalog.pg_attribute att ON att.attrelid = c.oid AND att.attnum > 0 AND NOT att.attisdropped \
-     LEFT JOIN pg_catalog.pg_attrdef def ON def.adrelid = c.oid AND def.adnum = att.attnum WHERE ",
+     LEFT JOIN pg_catalog.pg_attrdef def ON def.adrelid = c.oid AND def.adnum = att.attnum \
+     LEFT JOIN LATERAL (SELECT sn.nspname::text AS schema, s.relname::text AS name \
+       FROM pg_catalog.pg_depend d \
+       JOIN pg_catalog.pg_class s ON s.oid = d.refobjid AND s.relkind = 'S' \
+       JOIN pg_catalog.pg_namespace sn ON sn.oid = s.relnamespace \
+       WHERE d.classid = 'pg_catalog.pg_attrdef'::pg_catalog.regclass AND d.objid = def.oid \
+         AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass \
+       ORDER BY 1, 2 LIMIT 1) seq ON true WHERE ",
     relations_where!(),
     " ORDER BY c.oid, att.attnum"
 );
@@ -322,6 +426,58 @@ const POLICIES: &str = concat!(
     " JOIN pg_catalog.pg_policy p ON p.polrelid = c.oid WHERE ",
     relations_where!(),
     " ORDER BY c.oid, p.polname"
+);
+
+/// Indexes, primary keys and unique constraints; `indkey[0]` is 0 for an expression.
+const INDEXES: &str = concat!(
+    "SELECT c.oid, ic.relname::text AS name, att.attname::text AS first_column FROM ",
+    relations_from!(),
+    " JOIN pg_catalog.pg_index i ON i.indrelid = c.oid \
+     JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid \
+     LEFT JOIN pg_catalog.pg_attribute att ON att.attrelid = c.oid AND att.attnum = i.indkey[0] WHERE ",
+    relations_where!(),
+    " ORDER BY c.oid, ic.relname"
+);
+
+/// Sequences with their grants and owning column: deptype `a` for `serial` and
+/// `OWNED BY`, `i` for an identity column's sequence.
+const SEQUENCES: &str = concat!(
+    "SELECT n.nspname::text AS schema, c.relname::text AS name, \
+     pg_catalog.pg_get_userbyid(c.relowner)::text AS owner, \
+     own.refobjid AS owned_table, owned.attname::text AS owned_column, ",
+    grantee!(),
+    " FROM ",
+    relations_from!(),
+    " LEFT JOIN pg_catalog.pg_depend own ON own.classid = 'pg_catalog.pg_class'::pg_catalog.regclass \
+       AND own.objid = c.oid AND own.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass \
+       AND own.refobjsubid > 0 AND own.deptype IN ('a', 'i') \
+     LEFT JOIN pg_catalog.pg_attribute owned ON owned.attrelid = own.refobjid AND owned.attnum = own.refobjsubid \
+     LEFT JOIN LATERAL pg_catalog.aclexplode(COALESCE(c.relacl, pg_catalog.acldefault('s', c.relowner))) a ON true \
+     WHERE c.relkind = 'S' AND ",
+    user_schema!(),
+    " AND ",
+    not_extension_member!("pg_catalog.pg_class", "c.oid"),
+    " ORDER BY n.nspname, c.relname"
+);
+
+/// Functions and procedures with their grants. `args` is the identity PostgreSQL prints
+/// with `format_type` (under `search_path = ''`, user types schema-qualified).
+const FUNCTIONS: &str = concat!(
+    "SELECT n.nspname::text AS schema, p.proname::text AS name, \
+     COALESCE((SELECT pg_catalog.string_agg(pg_catalog.format_type(arg.type_oid, NULL), ', ' ORDER BY arg.ordinal) \
+       FROM pg_catalog.unnest(p.proargtypes) WITH ORDINALITY AS arg(type_oid, ordinal)), '') AS args, \
+     p.prokind AS kind, p.prosecdef AS security_definer, \
+     EXISTS (SELECT 1 FROM pg_catalog.unnest(p.proconfig) setting \
+       WHERE setting LIKE 'search\\_path=%') AS sets_search_path, \
+     pg_catalog.pg_get_userbyid(p.proowner)::text AS owner, ",
+    grantee!(),
+    " FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace \
+     LEFT JOIN LATERAL pg_catalog.aclexplode(COALESCE(p.proacl, pg_catalog.acldefault('f', p.proowner))) a ON true \
+     WHERE p.prokind IN ('f', 'p') AND ",
+    user_schema!(),
+    " AND ",
+    not_extension_member!("pg_catalog.pg_proc", "p.oid"),
+    " ORDER BY n.nspname, p.proname"
 );
 
 const DEFAULT_ACLS: &str = concat!(
@@ -352,8 +508,8 @@ mod tests {
     /// The queries are plain SQL; check the obvious with PostgreSQL itself in the live
     /// tests, and here only that the shared filter made it into each.
     #[test]
-    fn every_relation_query_filters_system_schemas_and_extension_members() {
-        for query in [TABLES, TABLE_ACLS, COLUMN_ACLS, COLUMNS, POLICIES] {
+    fn every_object_query_filters_system_schemas_and_extension_members() {
+        for query in [TABLES, TABLE_ACLS, COLUMN_ACLS, COLUMNS, POLICIES, INDEXES, SEQUENCES, FUNCTIONS] {
             assert!(
                 query.contains("'pg_catalog', 'information_schema'") && query.contains("deptype = 'e'"),
                 "{query}"
