@@ -22,10 +22,7 @@ pub fn read(statement: &str) -> Option<StatementKind> {
     let mut reader = Reader::new(statement);
     let routine = if reader.eat("create") {
         let or_replace = reader.eat("or") && reader.eat("replace");
-        let procedure = match reader.eat_any(&["function", "procedure"])? {
-            "function" => false,
-            _ => true,
-        };
+        let procedure = reader.eat_any(&["function", "procedure"])? == "procedure";
         reader.create_function(or_replace, procedure)
     } else if reader.eat("alter") {
         let kind = reader.routine_kind()?;
@@ -51,8 +48,8 @@ pub enum ArgType<'a> {
     /// A type named without a schema that is not built in (`mood`, `"Mood"[]`): it
     /// needs the schema the search path finds it in, then a `.`.
     Unqualified(&'a str),
-    /// `table.column%TYPE`: the column's type.
-    ColumnType { table: ObjectRef, column: String },
+    /// `table.column%TYPE` (`text`): the column's type.
+    ColumnType { text: &'a str, table: ObjectRef, column: String },
 }
 
 /// Splits a normalised argument list (`integer, mood[]`) into its types.
@@ -66,7 +63,7 @@ pub fn arg_types(args: &str) -> Vec<ArgType<'_>> {
                     split_outside_quotes(reference, ".").into_iter().map(unquote_printed).collect();
                 let column = parts.pop().unwrap_or_default();
                 let name = parts.pop().unwrap_or_default();
-                return ArgType::ColumnType { table: ObjectRef { schema: parts.pop(), name }, column };
+                return ArgType::ColumnType { text, table: ObjectRef { schema: parts.pop(), name }, column };
             }
             let base = text.trim_end_matches("[]");
             if split_outside_quotes(base, ".").len() > 1 || is_builtin_printed(base) {
@@ -1075,6 +1072,7 @@ mod tests {
                 ArgType::Done("s.\"a, b\""),
                 ArgType::Unqualified("\"X\""),
                 ArgType::ColumnType {
+                    text: "public.t.c%TYPE",
                     table: ObjectRef { schema: Some("public".into()), name: "t".into() },
                     column: "c".into()
                 },
