@@ -284,6 +284,11 @@ pub fn touches_object(touched: &Touched, object: &Object) -> bool {
             schema.as_ref().is_none_or(|schema| *schema == object.name)
         }
         (Touched::Database(name), ObjectKind::Database) => *name == object.name,
+        (Touched::Function { schema, name, args }, ObjectKind::Function) => {
+            object.schema.as_deref() == Some(schema)
+                && object.name == *name
+                && object.args.as_deref() == Some(args)
+        }
         _ => false,
     }
 }
@@ -354,6 +359,21 @@ mod tests {
                 (Some(vec!["NL003"]), "dangling"),
             ]
         );
+    }
+
+    #[test]
+    fn function_touches_match_by_schema_name_and_arguments() {
+        let touched = Touched::Function { schema: "public".into(), name: "f".into(), args: "integer".into() };
+        let object = |args: &str| Object {
+            kind: ObjectKind::Function,
+            schema: Some("public".into()),
+            name: "f".into(),
+            table: None,
+            args: Some(args.into()),
+        };
+        assert!(touches_object(&touched, &object("integer")));
+        assert!(!touches_object(&touched, &object("integer, text")), "an overload is another function");
+        assert!(!touches_object(&touched, &Object::schema("public")));
     }
 
     #[test]

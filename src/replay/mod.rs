@@ -8,13 +8,15 @@
 //! statement would not.
 
 use crate::model::{
-    Acl, Catalog, Database, DefaultAclKey, DefaultObjectType, Extension, FileId, Grantee, Policy, Privileges,
-    Role, RoleName, Schema, Span, Table, TableId, TableKind,
+    Acl, Catalog, Database, DefaultAclKey, DefaultObjectType, Extension, FileId, FunctionKey, Grantee,
+    Policy, Privileges, Role, RoleName, Schema, Span, Table, TableId, TableKind,
 };
 use crate::sql::{
     AlterPolicy, AlterTableAction, CreatePolicy, CreateTable, CreateView, DefaultPrivilegeChange,
     GrantTarget, ObjectRef, PrivilegeChange, PrivilegeList, RoleSpec, Statement, StatementKind,
 };
+
+mod functions;
 
 /// What replay needs to know that the files do not say.
 #[derive(Clone, Debug, Default)]
@@ -39,6 +41,12 @@ pub enum Touched {
     /// A schema; `None` is every schema (`ALTER DEFAULT PRIVILEGES` without `IN SCHEMA`).
     Schema(Option<String>),
     Database(String),
+    /// A function or procedure, by its key at the end of the replay.
+    Function {
+        schema: String,
+        name: String,
+        args: String,
+    },
 }
 
 /// `object` was created or changed by the statement at `statement_start` of `file`.
@@ -49,9 +57,11 @@ pub struct Touch {
     pub object: Touched,
 }
 
-/// A touch before renames are settled: tables by id.
+/// A touch before renames are settled: tables by id, routines by key and the number of
+/// routine renames before the touch.
 enum Pending {
     Table(TableId),
+    Function(FunctionKey, usize),
     Other(Touched),
 }
 
@@ -65,6 +75,8 @@ pub struct Replay {
     /// The table created last, to name the migration role when it is not configured.
     last_table: Option<TableId>,
     file: FileId,
+    /// Every routine re-keyed by a rename, in order, to name touches by final keys.
+    function_moves: Vec<(FunctionKey, FunctionKey)>,
 }
 
 impl Replay {
@@ -77,6 +89,7 @@ impl Replay {
             current_role: options.migration_role.clone(),
             last_table: None,
             file: FileId(0),
+            function_moves: Vec::new(),
         };
         if options.assume_data_api_grants {
             replay.assume_data_api_grants(&options.api_roles);
@@ -128,6 +141,7 @@ impl Replay {
             _ => self.session_role.clone(),
         };
         let catalog = self.catalog;
+        let moves = self.function_moves;
         let touches = self
             .touches
             .into_iter()
@@ -136,6 +150,11 @@ impl Replay {
                     Pending::Table(id) => {
                         let table = catalog.table(id)?;
                         Touched::Table { schema: table.schema.clone(), name: table.name.clone() }
+                    }
+                    Pending::Function(key, from) => {
+                        let key = functions::final_key(&moves, key, from);
+                        catalog.functions.contains_key(&key).then_some(())?;
+                        Touched::Function { schema: key.schema, name: key.name, args: key.args }
                     }
                     Pending::Other(object) => object,
                 };
@@ -148,7 +167,7 @@ impl Replay {
     /// The objects `statement` names, resolved now: before it runs for objects it
     /// renames, after it runs for objects it creates.
     fn record_touches(&mut self, statement: &Statement) {
-        let mut pending: Vec<Pending> = Vec::new();
+        let mut pending: Vec<Pending> = self.function_touches(&statement.kind);
         let table = |name: &ObjectRef| self.resolve_table(name).map(Pending::Table);
         match &statement.kind {
             StatementKind::CreateTable(create) => pending.extend(table(&create.name)),
@@ -201,7 +220,10 @@ impl Replay {
     fn statement(&mut self, statement: &Statement) {
         let span = self.span(statement);
         // Renames change the name: resolve what an ALTER names before it runs.
-        let creates = matches!(statement.kind, StatementKind::CreateTable(_) | StatementKind::CreateView(_));
+        let creates = matches!(
+            statement.kind,
+            StatementKind::CreateTable(_) | StatementKind::CreateView(_) | StatementKind::CreateFunction(_)
+        );
         if !creates {
             self.record_touches(statement);
         }
@@ -340,14 +362,14 @@ impl Replay {
                 self.search_path = None;
                 self.current_role = self.session_role.clone();
             }
+            StatementKind::CreateFunction(create) => self.create_function(create, span),
+            StatementKind::AlterFunction { function, actions } => self.alter_function(function, actions),
+            StatementKind::DropFunctions { functions } => self.drop_functions(functions),
             StatementKind::Do | StatementKind::Other => {}
             // Not replayed yet.
             StatementKind::CreateSequence { .. }
             | StatementKind::AlterSequence { .. }
             | StatementKind::DropSequences { .. }
-            | StatementKind::CreateFunction(_)
-            | StatementKind::AlterFunction { .. }
-            | StatementKind::DropFunctions { .. }
             | StatementKind::CreateIndex { .. }
             | StatementKind::DropIndexes { .. }
             | StatementKind::ReloadSchemaCache => {}
@@ -592,6 +614,7 @@ impl Replay {
         for (id, table_name) in moved {
             self.catalog.move_table(id, new_name, &table_name);
         }
+        self.rename_schema_functions(name, new_name);
         // Default privileges are stored by schema OID, so they follow the rename.
         let keys: Vec<DefaultAclKey> = self
             .catalog
@@ -613,12 +636,16 @@ impl Replay {
         for id in tables {
             self.catalog.remove_table(id);
         }
+        self.drop_schema_functions(name);
         self.catalog.schemas.remove(name);
         self.catalog.default_acls.retain(|key, _| key.schema.as_deref() != Some(name));
     }
 
     fn privileges(&mut self, change: &PrivilegeChange) {
         let grantees: Vec<Grantee> = change.grantees.iter().filter_map(|role| self.grantee(role)).collect();
+        if self.function_privileges_change(change, &grantees) {
+            return;
+        }
         match &change.target {
             GrantTarget::Tables(names) => {
                 let ids: Vec<TableId> = names.iter().filter_map(|name| self.resolve_table(name)).collect();
@@ -691,7 +718,8 @@ impl Replay {
                     schema: schema.clone(),
                     object_type: change.object_type,
                 };
-                let entry = self.catalog.default_acls.entry(key).or_default();
+                let start = functions::new_default_acl(&key);
+                let entry = self.catalog.default_acls.entry(key).or_insert(start);
                 apply(&mut entry.acl, change.grant, &grantees, privileges);
                 entry.origin = Some(span);
             }

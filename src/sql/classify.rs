@@ -7,7 +7,7 @@ use super::lexer::{Lexer, Token, TokenKind};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Class {
-    /// Can change tables, policies, privileges, roles, schemas or the session.
+    /// Can change tables, functions, policies, privileges, roles, schemas or the session.
     Relevant,
     /// `SELECT set_config('search_path', …)`, as pg_dump writes it.
     SearchPathCall,
@@ -81,6 +81,9 @@ const RELEVANT_OBJECTS: &[&str] = &[
     "extension",
     "default",
     "foreign",
+    "function",
+    "procedure",
+    "routine",
 ];
 
 /// Objects of `CREATE`/`ALTER`/`DROP` that cannot change what the rules read. Anything
@@ -94,15 +97,12 @@ const IRRELEVANT_OBJECTS: &[&str] = &[
     "conversion",
     "domain",
     "event",
-    "function",
     "index",
     "language",
     "large",
     "operator",
     "owned",
-    "procedure",
     "publication",
-    "routine",
     "rule",
     "sequence",
     "server",
@@ -224,6 +224,10 @@ mod tests {
             "reset role",
             "create /* comment */ table t ()",
             "CREATE FOREIGN TABLE f (a int) SERVER s",
+            "CREATE FUNCTION f() RETURNS int AS $$ select 1 $$ LANGUAGE sql COST 1",
+            "create or replace procedure p() language plpgsql as $$ begin end $$",
+            "ALTER ROUTINE f OWNER TO app",
+            "drop function f(int)",
         ] {
             assert_eq!(classify(statement), Class::Relevant, "{statement}");
         }
@@ -235,8 +239,6 @@ mod tests {
             "INSERT INTO t VALUES (1)",
             "CREATE INDEX i ON t (a)",
             "create unique index i on t (a)",
-            "CREATE FUNCTION f() RETURNS int AS $$ select 1 $$ LANGUAGE sql COST 1",
-            "create or replace procedure p() language plpgsql as $$ begin end $$",
             "COMMENT ON TABLE t IS 'x'",
             "CREATE TYPE mood AS ENUM ('a')",
             "SET statement_timeout = 0",

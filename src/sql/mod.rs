@@ -15,6 +15,7 @@ mod do_block;
 mod fallback;
 pub mod lexer;
 mod parse;
+mod routine;
 pub mod split;
 
 use crate::model::{
@@ -22,6 +23,7 @@ use crate::model::{
 };
 
 pub use parse::parse_file;
+pub use routine::{ArgType, arg_types, normalise_type, quote_ident};
 
 /// A name as written, case-folded: unquoted parts lower-cased, quoted parts kept.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -211,9 +213,31 @@ pub enum AlterSequenceAction {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FunctionRef {
     pub name: ObjectRef,
+    /// The keyword the statement used: `ALTER FUNCTION` fails on a procedure.
+    pub kind: RoutineKind,
     /// Argument types normalised as in `FunctionKey::args`; `None` when the statement
     /// gives no argument list (the name must then be unique).
     pub args: Option<String>,
+}
+
+/// `FUNCTION`, `PROCEDURE` or `ROUTINE` (either) in `ALTER`, `DROP`, `GRANT`, `REVOKE`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RoutineKind {
+    Function,
+    Procedure,
+    Routine,
+}
+
+impl RoutineKind {
+    /// Whether a statement naming this kind may act on a procedure (`true`) or a
+    /// function (`false`).
+    pub fn accepts(self, procedure: bool) -> bool {
+        match self {
+            RoutineKind::Function => !procedure,
+            RoutineKind::Procedure => procedure,
+            RoutineKind::Routine => true,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -325,8 +349,9 @@ pub enum GrantTarget {
     AllSequencesInSchemas(Vec<String>),
     /// `ON FUNCTION | PROCEDURE | ROUTINE`.
     Functions(Vec<FunctionRef>),
-    /// `ON ALL FUNCTIONS | PROCEDURES | ROUTINES IN SCHEMA`.
-    AllFunctionsInSchemas(Vec<String>),
+    /// `ON ALL FUNCTIONS | PROCEDURES | ROUTINES IN SCHEMA`: `ALL FUNCTIONS` leaves
+    /// procedures out.
+    AllFunctionsInSchemas(RoutineKind, Vec<String>),
     /// Types, languages, and anything else no rule reads.
     Other,
 }

@@ -12,6 +12,7 @@ use sqlparser::parser::{Parser, ParserError};
 use super::classify::{Class, classify};
 use super::do_block;
 use super::fallback::{self, is_serial};
+use super::routine;
 use super::split::split;
 use super::{
     AlterPolicy, AlterTableAction, CreatePolicy, CreateTable, CreateView, DefaultPrivilegeChange,
@@ -111,6 +112,10 @@ impl ReadError {
 }
 
 fn read_statement(text: &str) -> Result<StatementKind, ReadError> {
+    // Functions and procedures have their own reader, which never fails on them.
+    if let Some(kind) = routine::read(text) {
+        return Ok(kind);
+    }
     match sqlparser_statement(text) {
         Ok(statement) => Ok(map_statement(statement).unwrap_or(StatementKind::Other)),
         Err(error) => fallback::read(text).ok_or_else(|| read_error(error)),
@@ -669,6 +674,39 @@ mod tests {
             }
             other => other,
         }
+    }
+
+    #[test]
+    fn routine_statements_are_read_and_never_parse_errors() {
+        let parsed = parse_file(
+            "CREATE FUNCTION f(a int) RETURNS int LANGUAGE sql SECURITY DEFINER AS $$ select a $$;
+             CREATE FUNCTION 42() RETURNS int AS $$ select 1 $$;
+             GRANT EXECUTE ON FUNCTION f(integer) TO authenticated;
+             DO $$ BEGIN REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA public FROM PUBLIC; END $$;
+             ALTER DEFAULT PRIVILEGES REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;
+             ALTER DEFAULT PRIVILEGES IN SCHEMA app GRANT EXECUTE ON ROUTINES TO authenticated;",
+        );
+        assert_eq!(parsed.problems, vec![]);
+        let kinds: Vec<_> = parsed.statements.into_iter().map(|statement| statement.kind).collect();
+        assert!(matches!(&kinds[0], StatementKind::CreateFunction(create) if create.security_definer));
+        assert!(matches!(
+            &kinds[1],
+            StatementKind::Privileges(PrivilegeChange { target: GrantTarget::Functions(_), .. })
+        ));
+        assert!(matches!(
+            &kinds[2],
+            StatementKind::Privileges(PrivilegeChange { target: GrantTarget::AllFunctionsInSchemas(..), .. })
+        ));
+        for kind in &kinds[3..] {
+            assert!(matches!(
+                kind,
+                StatementKind::AlterDefaultPrivileges(DefaultPrivilegeChange {
+                    object_type: DefaultObjectType::Functions,
+                    ..
+                })
+            ));
+        }
+        assert_eq!(kinds.len(), 5);
     }
 
     #[test]
