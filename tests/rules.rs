@@ -181,9 +181,9 @@ fn security_definer_exposed() {
     assert_rule(
         "security-definer-exposed",
         vec![
-            found("NL012", "public.delete_account", "001_functions.sql", 2),
-            found("NL012", "public.team_stats", "001_functions.sql", 7),
-            found("NL012", "public.touch", "001_functions.sql", 17),
+            found("NL012", "public.delete_account", "001_functions.sql", 4),
+            found("NL012", "public.team_stats", "001_functions.sql", 9),
+            found("NL012", "public.touch", "001_functions.sql", 19),
         ],
     );
 }
