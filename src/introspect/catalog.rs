@@ -76,6 +76,8 @@ pub async fn read_catalog(
     let tables = read_tables(&mut reader, &mut catalog).await?;
     read_sequences(&mut reader, &mut catalog, &tables).await?;
     read_functions(&mut reader, &mut catalog).await?;
+    // An entry whose ACL is empty (everything revoked) still replaces the built-in
+    // default: it comes back as one row without a privilege.
     for row in reader.query(DEFAULT_ACLS, &[]).await? {
         let Some(object_type) = default_object_type(row.get("objtype")) else { continue };
         let key = DefaultAclKey { role: Some(row.get("role")), schema: row.get("schema"), object_type };
@@ -486,7 +488,7 @@ const DEFAULT_ACLS: &str = concat!(
     grantee!(),
     " FROM pg_catalog.pg_default_acl d \
      LEFT JOIN pg_catalog.pg_namespace n ON n.oid = d.defaclnamespace \
-     CROSS JOIN LATERAL pg_catalog.aclexplode(d.defaclacl) a"
+     LEFT JOIN LATERAL pg_catalog.aclexplode(d.defaclacl) a ON true"
 );
 
 const DATABASES: &str = concat!(
