@@ -9,7 +9,7 @@
 //! sqlparser and read by walking the tree; text it cannot parse gives no answer (`false`,
 //! empty, `None`), never a panic. This module does no I/O and knows nothing of the model.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::ops::ControlFlow;
 
 use sqlparser::ast::{
@@ -390,6 +390,9 @@ struct Walker {
     calls: Vec<(String, Vec<usize>)>,
     /// Per scalar subquery: its `Query`'s address and whether it could be unwrapped.
     subqueries: Vec<(*const Query, bool)>,
+    /// The subqueries of `= ANY (SELECT …)` and `< ALL (SELECT …)`: they yield a set of
+    /// rows, not a value, so `(SELECT <expr>)` cannot become `(<expr>)` there.
+    row_sets: HashSet<*const Query>,
 }
 
 impl Analysis {
@@ -402,6 +405,7 @@ impl Analysis {
             sublinks: HashMap::new(),
             calls: Vec::new(),
             subqueries: Vec::new(),
+            row_sets: HashSet::new(),
         };
         let _ = Visit::visit(expr, &mut walker);
         let once = |level: &usize| walker.levels[*level].sublink && !walker.levels[*level].correlated;
@@ -479,9 +483,16 @@ impl Visitor for Walker {
                 self.reference(Some(folded(&parts[parts.len() - 2])));
             }
             Expr::Subquery(query) => {
-                let unwrappable = plain_projection(query).is_some_and(only_auth_functions);
-                self.sublinks.insert(query.as_ref() as *const Query, None);
-                self.subqueries.push((query.as_ref() as *const Query, unwrappable));
+                let address = query.as_ref() as *const Query;
+                let unwrappable = !self.row_sets.contains(&address)
+                    && plain_projection(query).is_some_and(only_auth_functions);
+                self.sublinks.insert(address, None);
+                self.subqueries.push((address, unwrappable));
+            }
+            Expr::AnyOp { right, .. } | Expr::AllOp { right, .. } => {
+                if let Expr::Subquery(query) = right.as_ref() {
+                    self.row_sets.insert(query.as_ref() as *const Query);
+                }
             }
             Expr::Exists { subquery, .. } | Expr::In { target: InTarget::Subquery(subquery), .. } => {
                 self.sublinks.insert(subquery.as_ref() as *const Query, None);
@@ -762,6 +773,11 @@ mod tests {
             // A subquery that is not a plain `SELECT <expr>` keeps its shape.
             ("(select auth.uid() = owner where true)", "(SELECT (SELECT auth.uid()) = owner WHERE true)"),
             ("(select auth.uid() = lower(owner))", "(SELECT (SELECT auth.uid()) = lower(owner))"),
+            // The subquery of `= ANY` is a set of rows: unwrapped it would be an array.
+            (
+                "owner = ANY (select auth.uid() || t.suffix)",
+                "owner = ANY(SELECT (SELECT auth.uid()) || t.suffix)",
+            ),
             (
                 "EXISTS (SELECT 1 FROM members m WHERE m.team_id = todos.team_id AND m.user_id = auth.user_id())",
                 "EXISTS (SELECT 1 FROM members m WHERE m.team_id = todos.team_id AND m.user_id = (SELECT auth.user_id()))",
