@@ -6,12 +6,15 @@
 //! check function.
 
 mod anonymous_access;
+mod auth_call_per_row;
 mod database_missing_neon_superuser;
 mod missing_default_privileges;
 mod missing_schema_usage;
 mod missing_sequence_grants;
 mod missing_table_grants;
 mod multiple_permissive_policies;
+mod policy_always_true;
+mod policy_column_unindexed;
 mod policy_for_public;
 mod policy_rls_disabled;
 mod rls_disabled;
@@ -203,6 +206,16 @@ pub static RULES: &[Rule] = &[
         check: Some(policy_for_public::check),
     },
     Rule {
+        code: "NL010",
+        name: "policy-always-true",
+        level: Severity::Warning,
+        summary: "A write policy whose USING or WITH CHECK is always true: any row can be written",
+        sources: Sources::Both,
+        fixable: false,
+        page: include_str!("../../rules/NL010-policy-always-true.md"),
+        check: Some(policy_always_true::check),
+    },
+    Rule {
         code: "NL011",
         name: "view-bypasses-rls",
         level: Severity::Error,
@@ -221,6 +234,26 @@ pub static RULES: &[Rule] = &[
         fixable: true,
         page: include_str!("../../rules/NL012-security-definer-exposed.md"),
         check: Some(security_definer_exposed::check),
+    },
+    Rule {
+        code: "NL013",
+        name: "auth-call-per-row",
+        level: Severity::Warning,
+        summary: "A policy calls `auth.user_id()` (or the like) once per row instead of once per statement",
+        sources: Sources::Both,
+        fixable: true,
+        page: include_str!("../../rules/NL013-auth-call-per-row.md"),
+        check: Some(auth_call_per_row::check),
+    },
+    Rule {
+        code: "NL014",
+        name: "policy-column-unindexed",
+        level: Severity::Info,
+        summary: "The column a policy compares with the caller's id has no index",
+        sources: Sources::Both,
+        fixable: true,
+        page: include_str!("../../rules/NL014-policy-column-unindexed.md"),
+        check: Some(policy_column_unindexed::check),
     },
     Rule {
         code: "NL015",

@@ -1,0 +1,254 @@
+//! `policy_expr` checked against the planner of a real PostgreSQL: for each spelling of a
+//! policy, as written in a migration and as `pg_get_expr` reads it back, `EXPLAIN` as a
+//! role under row-level security says whether the auth call runs once or once per row,
+//! and `per_row_auth_calls` must say the same. Every `hoist_auth_calls` rewrite is applied
+//! with `ALTER POLICY`, must plan as once and must show the same rows.
+
+mod common;
+
+use common::live::{Live, TestDb, connect, describe, live, lock_cluster_objects};
+use neonlint::policy_expr::{auth_compared_columns, hoist_auth_calls, is_always_true, per_row_auth_calls};
+use tokio_postgres::Client;
+
+/// Policies on `t` (columns `id`, `user_id`, `team_id`), whether the planner runs their
+/// auth call once (`true`) or once per row, and `policy_expr` must agree in both spellings.
+/// The planner's answer is pinned too, so a change in PostgreSQL shows here first.
+const AGREED: &[(&str, bool)] = &[
+    // A `Filter` on the scan: the SQL function is inlined, its `current_setting` runs per row.
+    ("auth.user_id() = user_id", false),
+    ("current_setting('request.jwt.claims', true)::json ->> 'sub' = user_id", false),
+    // drizzle's spelling: a plain `SubPlan` that reads the row, run again for every row.
+    ("(select auth.user_id() = user_id)", false),
+    ("(select auth.user_id() = \"t\".\"user_id\")", false),
+    // A correlated EXISTS PostgreSQL cannot hash (no equality with the row): a plain
+    // `SubPlan` with the call in its scan's filter, run again for every row.
+    ("EXISTS (SELECT 1 FROM members m WHERE m.team_id < t.team_id AND m.user_id = auth.user_id())", false),
+    // An `InitPlan`, run once; the filter compares with its `$0`.
+    ("(select auth.user_id()) = user_id", true),
+    ("(select current_setting('request.jwt.claims', true)::json ->> 'sub') = user_id", true),
+    ("(select (select auth.user_id()) = user_id)", true),
+    ("EXISTS (SELECT 1 FROM members m WHERE m.user_id = auth.user_id())", true),
+    // A `hashed SubPlan` builds its table once.
+    ("user_id IN (select auth.user_id())", true),
+];
+
+/// Policies where `per_row_auth_calls` reports a call the planner happens to run once.
+/// PostgreSQL turns this correlated EXISTS into a hashed sub-plan (`convert_EXISTS_to_ANY`),
+/// but only for simple equalities and when the hash table fits in `work_mem`; the rewrite is
+/// harmless, so reporting it is the safe side.
+const REPORTED_THOUGH_ONCE: &[&str] =
+    &["EXISTS (SELECT 1 FROM members m WHERE m.team_id = t.team_id AND m.user_id = auth.user_id())"];
+
+#[test]
+fn per_row_auth_calls_match_the_plan_in_both_spellings() {
+    let Some(live) = live("per_row_auth_calls_match_the_plan") else { return };
+    let _cluster = lock_cluster_objects();
+    // Declared before the database so it is dropped after it, when nothing refers to it.
+    let role = Role::create(&live, "explain");
+    let database = prepare(&live, &role.name);
+    let client = database.client();
+
+    let cases = AGREED.iter().copied().chain(REPORTED_THOUGH_ONCE.iter().map(|written| (*written, true)));
+    for (written, planned_once) in cases {
+        let read_back = set_policy(&live, &client, &role.name, written);
+        let plan = explain(&live, &client, &role.name);
+        let once = runs_once(&plan);
+        assert_eq!(once, planned_once, "PostgreSQL plans `{written}` differently now:\n{plan}");
+        let expected_flag = !once || REPORTED_THOUGH_ONCE.contains(&written);
+        for spelling in [written, read_back.as_str()] {
+            let calls = per_row_auth_calls(spelling);
+            assert_eq!(
+                !calls.is_empty(),
+                expected_flag,
+                "`{spelling}` (policy `{written}`): per-row calls {calls:?}, but the plan runs the call {}:\n{plan}",
+                if once { "once" } else { "per row" },
+            );
+        }
+        assert_eq!(
+            auth_compared_columns(written),
+            auth_compared_columns(&read_back),
+            "`{written}` and its read-back `{read_back}` compare different columns"
+        );
+        if !expected_flag {
+            continue;
+        }
+
+        let rows_before = visible_rows(&live, &client, &role.name);
+        for spelling in [written, read_back.as_str()] {
+            let hoisted = hoist_auth_calls(spelling).unwrap_or_else(|| panic!("no rewrite for `{spelling}`"));
+            let sql = format!("ALTER POLICY p ON t USING ({hoisted}) WITH CHECK ({hoisted})");
+            live.block_on(client.batch_execute(&sql)).unwrap_or_else(|e| {
+                panic!("the rewrite of `{spelling}` does not apply: {}\n{sql}", describe(&e))
+            });
+            let plan = explain(&live, &client, &role.name);
+            assert!(
+                runs_once(&plan),
+                "`{hoisted}` (rewritten from `{spelling}`) still runs per row:\n{plan}"
+            );
+            assert_eq!(
+                visible_rows(&live, &client, &role.name),
+                rows_before,
+                "`{hoisted}` shows other rows than `{spelling}`"
+            );
+            let hoisted_back = read_policy(&live, &client);
+            assert!(per_row_auth_calls(&hoisted_back).is_empty(), "read back as `{hoisted_back}`");
+            assert_eq!(hoist_auth_calls(&hoisted_back), None, "`{hoisted_back}` is hoisted already");
+        }
+    }
+}
+
+#[test]
+fn always_true_reads_the_same_back() {
+    let Some(live) = live("always_true_reads_the_same_back") else { return };
+    let _cluster = lock_cluster_objects();
+    let role = Role::create(&live, "always");
+    let database = prepare(&live, &role.name);
+    let client = database.client();
+    let all_rows = visible_rows(&live, &client, "postgres");
+
+    // (policy, always true, hides a row from `u1`)
+    let cases = [
+        ("true", true, false),
+        ("1 = 1", true, false),
+        ("'a' = 'a'", true, false),
+        ("true OR user_id = 'u1'", true, false),
+        ("user_id = 'u1' OR true", true, false),
+        ("NOT false", true, false),
+        ("TRUE::boolean", true, false),
+        ("((true AND true))", true, false),
+        // NULL for the row whose user_id is NULL: that row is hidden.
+        ("user_id = user_id", false, true),
+        // Every row for a signed-in user, none for an anonymous one.
+        ("auth.user_id() IS NOT NULL", false, false),
+        ("false", false, true),
+    ];
+    for (written, expected, hides_rows) in cases {
+        let read_back = set_policy(&live, &client, &role.name, written);
+        assert_eq!(is_always_true(written), expected, "is_always_true(`{written}`)");
+        assert_eq!(
+            is_always_true(&read_back),
+            expected,
+            "is_always_true(`{read_back}`), read back from `{written}`"
+        );
+        let hidden = visible_rows(&live, &client, &role.name) != all_rows;
+        assert_eq!(hidden, hides_rows, "`{written}` hides rows from `u1`: {hidden}");
+    }
+}
+
+/// A role subject to row-level security, unique to this process, dropped on the way out
+/// (also when an assertion fails).
+struct Role<'a> {
+    live: &'a Live,
+    name: String,
+}
+
+impl<'a> Role<'a> {
+    fn create(live: &'a Live, hint: &str) -> Role<'a> {
+        let name = format!("neonlint_t_{hint}_{}", std::process::id());
+        live.admin_execute(&format!("DROP ROLE IF EXISTS {name}; CREATE ROLE {name} NOLOGIN"));
+        Role { live, name }
+    }
+}
+
+impl Drop for Role<'_> {
+    fn drop(&mut self) {
+        // Not `admin_execute`: a panic while unwinding would abort the test run.
+        let sql = format!("DROP ROLE IF EXISTS {}", self.name);
+        let _ = self.live.block_on(async { connect(&self.live.admin).await?.batch_execute(&sql).await });
+    }
+}
+
+/// A database with `t` under row-level security, `members`, and `role` allowed to read them.
+fn prepare<'a>(live: &'a Live, role: &str) -> TestDb<'a> {
+    let database = live.create_database("policy_explain");
+    database.execute(&format!(
+        "CREATE TABLE t (id int PRIMARY KEY, user_id text, team_id int);
+         INSERT INTO t SELECT g, 'u' || (g % 4), g % 3 FROM generate_series(1, 40) g;
+         INSERT INTO t VALUES (41, NULL, 1);
+         CREATE TABLE members (team_id int, user_id text);
+         INSERT INTO members VALUES (1, 'u1'), (2, 'u1'), (2, 'u2');
+         ALTER TABLE t ENABLE ROW LEVEL SECURITY;
+         GRANT USAGE ON SCHEMA auth TO {role};
+         GRANT SELECT ON t, members TO {role};
+         ANALYZE t, members;"
+    ));
+    database
+}
+
+/// Replaces the policy on `t` and returns its `USING` expression as PostgreSQL reads it back.
+fn set_policy(live: &Live, client: &Client, role: &str, expr: &str) -> String {
+    let sql = format!(
+        "DROP POLICY IF EXISTS p ON t;
+         CREATE POLICY p ON t FOR ALL TO {role} USING ({expr}) WITH CHECK ({expr})"
+    );
+    live.block_on(client.batch_execute(&sql)).unwrap_or_else(|e| panic!("{}\n{sql}", describe(&e)));
+    let read_back = read_policy(live, client);
+    let with_check: String = live
+        .block_on(client.query_one("SELECT with_check FROM pg_policies WHERE policyname = 'p'", &[]))
+        .unwrap()
+        .get(0);
+    assert_eq!(with_check, read_back, "pg_policies shows USING and WITH CHECK of `{expr}` differently");
+    read_back
+}
+
+fn read_policy(live: &Live, client: &Client) -> String {
+    let row = live
+        .block_on(client.query_one(
+            "SELECT pg_get_expr(polqual, polrelid), qual FROM pg_policy
+               JOIN pg_policies ON policyname = polname WHERE polname = 'p'",
+            &[],
+        ))
+        .unwrap();
+    let (expr, qual): (String, String) = (row.get(0), row.get(1));
+    assert_eq!(expr, qual, "pg_get_expr and pg_policies.qual differ");
+    expr
+}
+
+/// `EXPLAIN (VERBOSE, COSTS OFF) SELECT * FROM t` as `role`, signed in as `u1`. VERBOSE
+/// prints each node's output, so a call inside a sub-plan's `Result` shows too.
+fn explain(live: &Live, client: &Client, role: &str) -> String {
+    as_role(live, client, role, "EXPLAIN (VERBOSE, COSTS OFF) SELECT * FROM t").join("\n")
+}
+
+fn visible_rows(live: &Live, client: &Client, role: &str) -> Vec<String> {
+    as_role(live, client, role, "SELECT id::text FROM t ORDER BY id")
+}
+
+fn as_role(live: &Live, client: &Client, role: &str, query: &str) -> Vec<String> {
+    live.block_on(async {
+        client
+            .batch_execute(&format!("SET request.jwt.claims = '{{\"sub\": \"u1\"}}'; SET ROLE {role}"))
+            .await
+            .unwrap();
+        let rows = client.query(query, &[]).await;
+        client.batch_execute("RESET ROLE").await.unwrap();
+        rows.unwrap_or_else(|e| panic!("{query}: {}", describe(&e))).iter().map(|row| row.get(0)).collect()
+    })
+}
+
+/// Whether every plan line that evaluates the auth call (`auth.user_id()` inlined to its
+/// `current_setting`) sits under an `InitPlan`, or under a `SubPlan` the plan uses hashed:
+/// both run once per query. Anywhere else (a scan's `Filter`, a plain `SubPlan`) it runs
+/// per row.
+fn runs_once(plan: &str) -> bool {
+    // Headers open at the current line: (indentation, whether what is under it runs once).
+    let mut open: Vec<(usize, bool)> = Vec::new();
+    for line in plan.lines() {
+        let indent = line.len() - line.trim_start().len();
+        let text = line.trim_start();
+        while open.last().is_some_and(|(header, _)| *header >= indent) {
+            open.pop();
+        }
+        if text.starts_with("InitPlan ") {
+            open.push((indent, true));
+        } else if let Some(number) = text.strip_prefix("SubPlan ") {
+            let hashed = plan.contains(&format!("hashed SubPlan {number}"));
+            open.push((indent, hashed));
+        } else if (text.contains("current_setting(") || text.contains("auth.user_id()"))
+            && !open.iter().any(|(_, once)| *once)
+        {
+            return false;
+        }
+    }
+    true
+}
