@@ -147,6 +147,8 @@ pub enum StatementKind {
     },
     DropSequences {
         names: Vec<ObjectRef>,
+        /// `CASCADE`: column defaults that use the sequences are dropped with them.
+        cascade: bool,
     },
     /// `CREATE FUNCTION` and `CREATE PROCEDURE`.
     CreateFunction(CreateFunction),
