@@ -581,7 +581,7 @@ impl<'a> Cursor<'a> {
                 return Some(AlterTableAction::ColumnUsesSequence {
                     column,
                     identity: false,
-                    sequence: default_sequence(&rest_as_written),
+                    sequence: default_sequence(rest_as_written),
                 });
             }
         }
