@@ -7,9 +7,15 @@
 //! a table that does not exist, creating one that does) change nothing, as the failed
 //! statement would not.
 
+mod history;
+mod indexes;
+mod sequences;
+
+use history::History;
+
 use crate::model::{
     Acl, Catalog, Database, DefaultAclKey, DefaultObjectType, Extension, FileId, Grantee, Policy, Privileges,
-    Role, RoleName, Schema, Span, Table, TableId, TableKind,
+    QualifiedName, Role, RoleName, Schema, Span, Table, TableId, TableKind,
 };
 use crate::sql::{
     AlterPolicy, AlterTableAction, CreatePolicy, CreateTable, CreateView, DefaultPrivilegeChange,
@@ -26,6 +32,9 @@ pub struct Options {
     /// tables the migration role creates there.
     pub assume_data_api_grants: bool,
     pub api_roles: Vec<String>,
+    /// The schemas the Data API serves, for the migration-history facts
+    /// (`Table::rls_enabled_late`, `Catalog::api_changes`).
+    pub exposed_schemas: Vec<String>,
 }
 
 /// An object a statement created or changed, for changed-files mode and suppressions.
@@ -39,6 +48,11 @@ pub enum Touched {
     /// A schema; `None` is every schema (`ALTER DEFAULT PRIVILEGES` without `IN SCHEMA`).
     Schema(Option<String>),
     Database(String),
+    /// A sequence, by its name at the end of the replay.
+    Sequence {
+        schema: String,
+        name: String,
+    },
 }
 
 /// `object` was created or changed by the statement at `statement_start` of `file`.
@@ -49,9 +63,11 @@ pub struct Touch {
     pub object: Touched,
 }
 
-/// A touch before renames are settled: tables by id.
+/// A touch before renames are settled: tables by id, sequences by their name then and
+/// the number of sequence renames before it.
 enum Pending {
     Table(TableId),
+    Sequence(QualifiedName, usize),
     Other(Touched),
 }
 
@@ -65,6 +81,11 @@ pub struct Replay {
     /// The table created last, to name the migration role when it is not configured.
     last_table: Option<TableId>,
     file: FileId,
+    /// Sequences created by the current statement, for its touches.
+    created_sequences: Vec<QualifiedName>,
+    /// Every sequence rename and move, in order, to name touched sequences at the end.
+    sequence_renames: Vec<(QualifiedName, QualifiedName)>,
+    history: History,
 }
 
 impl Replay {
@@ -77,6 +98,9 @@ impl Replay {
             current_role: options.migration_role.clone(),
             last_table: None,
             file: FileId(0),
+            created_sequences: Vec::new(),
+            sequence_renames: Vec::new(),
+            history: History::new(&options.exposed_schemas),
         };
         if options.assume_data_api_grants {
             replay.assume_data_api_grants(&options.api_roles);
@@ -108,9 +132,11 @@ impl Replay {
         self.file = file;
         self.search_path = None;
         self.current_role = self.session_role.clone();
+        self.history_start_file();
         for statement in statements {
             self.statement(statement);
         }
+        self.history_end_file();
     }
 
     /// The catalog as the last migration left it. Without a configured migration role,
@@ -128,6 +154,7 @@ impl Replay {
             _ => self.session_role.clone(),
         };
         let catalog = self.catalog;
+        let renames = self.sequence_renames;
         let touches = self
             .touches
             .into_iter()
@@ -136,6 +163,15 @@ impl Replay {
                     Pending::Table(id) => {
                         let table = catalog.table(id)?;
                         Touched::Table { schema: table.schema.clone(), name: table.name.clone() }
+                    }
+                    Pending::Sequence(mut name, renames_before) => {
+                        for (from, to) in &renames[renames_before..] {
+                            if name == *from {
+                                name = to.clone();
+                            }
+                        }
+                        catalog.sequences.get(&name)?;
+                        Touched::Sequence { schema: name.schema, name: name.name }
                     }
                     Pending::Other(object) => object,
                 };
@@ -150,6 +186,9 @@ impl Replay {
     fn record_touches(&mut self, statement: &Statement) {
         let mut pending: Vec<Pending> = Vec::new();
         let table = |name: &ObjectRef| self.resolve_table(name).map(Pending::Table);
+        let renames = self.sequence_renames.len();
+        let sequence =
+            |name: &ObjectRef| self.resolve_sequence(name).map(|key| Pending::Sequence(key, renames));
         match &statement.kind {
             StatementKind::CreateTable(create) => pending.extend(table(&create.name)),
             StatementKind::CreateView(view) => pending.extend(table(&view.name)),
@@ -157,8 +196,23 @@ impl Replay {
             StatementKind::CreatePolicy(policy) => pending.extend(table(&policy.table)),
             StatementKind::AlterPolicy(policy) => pending.extend(table(&policy.table)),
             StatementKind::DropPolicy { table: name, .. } => pending.extend(table(name)),
+            StatementKind::AlterSequence { name, .. } => pending.extend(sequence(name)),
             StatementKind::Privileges(change) => match &change.target {
-                GrantTarget::Tables(names) => pending.extend(names.iter().filter_map(table)),
+                GrantTarget::Tables(names) => {
+                    pending.extend(names.iter().filter_map(table));
+                    pending.extend(names.iter().filter_map(sequence));
+                }
+                GrantTarget::Sequences(names) => pending.extend(names.iter().filter_map(sequence)),
+                GrantTarget::AllSequencesInSchemas(schemas) => {
+                    pending.extend(schemas.iter().map(|s| Pending::Other(Touched::Schema(Some(s.clone())))));
+                    pending.extend(
+                        self.catalog
+                            .sequences
+                            .keys()
+                            .filter(|key| schemas.contains(&key.schema))
+                            .map(|key| Pending::Sequence(key.clone(), renames)),
+                    );
+                }
                 GrantTarget::AllTablesInSchemas(schemas) | GrantTarget::Schemas(schemas) => {
                     pending.extend(schemas.iter().map(|s| Pending::Other(Touched::Schema(Some(s.clone())))));
                     if matches!(change.target, GrantTarget::AllTablesInSchemas(_)) {
@@ -205,10 +259,20 @@ impl Replay {
         if !creates {
             self.record_touches(statement);
         }
+        let changes_api = self.changes_api_before(&statement.kind);
         self.apply(statement, span);
         if creates {
             self.record_touches(statement);
         }
+        if changes_api || self.changes_api_after(&statement.kind, span) {
+            self.record_api_change(span);
+        }
+        // Sequences the statement created (`CREATE SEQUENCE`, `serial` columns).
+        let renames = self.sequence_renames.len();
+        let created: Vec<QualifiedName> = self.created_sequences.drain(..).collect();
+        let start = statement.location.start;
+        self.touches
+            .extend(created.into_iter().map(|key| (self.file, start, Pending::Sequence(key, renames))));
     }
 
     fn apply(&mut self, statement: &Statement, span: Span) {
@@ -218,6 +282,8 @@ impl Replay {
             StatementKind::DropRelations { names, .. } => {
                 for name in names {
                     if let Some(id) = self.resolve_table(name) {
+                        let dropped = self.with_partitions(id);
+                        self.drop_owned_sequences(&dropped, None);
                         self.catalog.remove_table(id);
                     }
                 }
@@ -226,6 +292,10 @@ impl Replay {
                 if let Some(id) = self.resolve_table(name) {
                     for action in actions {
                         self.alter_table(id, action, span);
+                    }
+                } else if self.resolve_sequence(name).is_some() {
+                    for action in actions {
+                        self.alter_sequence_as_table(name, action);
                     }
                 }
             }
@@ -341,16 +411,18 @@ impl Replay {
                 self.current_role = self.session_role.clone();
             }
             StatementKind::Do | StatementKind::Other => {}
+            StatementKind::CreateSequence { name, temporary } => self.create_sequence(name, *temporary, span),
+            StatementKind::AlterSequence { name, action } => self.alter_sequence(name, action),
+            StatementKind::DropSequences { names, cascade } => self.drop_sequences(names, *cascade),
+            StatementKind::CreateIndex { name, table, first_column } => {
+                self.create_index(name.as_deref(), table, first_column.as_deref())
+            }
+            StatementKind::DropIndexes { names } => self.drop_indexes(names),
+            StatementKind::ReloadSchemaCache => self.schema_cache_reloaded(),
             // Not replayed yet.
-            StatementKind::CreateSequence { .. }
-            | StatementKind::AlterSequence { .. }
-            | StatementKind::DropSequences { .. }
-            | StatementKind::CreateFunction(_)
+            StatementKind::CreateFunction(_)
             | StatementKind::AlterFunction { .. }
-            | StatementKind::DropFunctions { .. }
-            | StatementKind::CreateIndex { .. }
-            | StatementKind::DropIndexes { .. }
-            | StatementKind::ReloadSchemaCache => {}
+            | StatementKind::DropFunctions { .. } => {}
         }
     }
 
@@ -465,17 +537,49 @@ impl Replay {
         let mut table = self.new_relation(schema, &create.name.name, create.kind, span);
         table.partition_of = partition_of;
         table.columns = create.columns.clone();
-        self.last_table = Some(self.catalog.add_table(table));
+        let id = self.catalog.add_table(table);
+        self.last_table = Some(id);
+        let columns: Vec<String> = create.columns.iter().map(|column| column.name.clone()).collect();
+        self.bind_column_sequences(id, &columns, span);
+        for column in &create.indexed_columns {
+            self.add_key_index(id, None, column);
+        }
+    }
+
+    /// The table and, transitively, its partitions.
+    fn with_partitions(&self, id: TableId) -> Vec<TableId> {
+        let mut ids = vec![id];
+        let mut next = 0;
+        while next < ids.len() {
+            let parent = ids[next];
+            ids.extend(self.catalog.tables().filter(|t| t.partition_of == Some(parent)).map(|t| t.id));
+            next += 1;
+        }
+        ids
     }
 
     fn create_view(&mut self, view: &CreateView, span: Span) {
         let Some(schema) = self.target_schema(&view.name) else { return };
-        if self.catalog.table_id(&schema, &view.name.name).is_some() {
+        // Options replace the old ones: a view replaced without `WITH (security_invoker)`
+        // loses it (PostgreSQL 15 sets the new statement's options as a whole).
+        let security_invoker = !view.materialized && view.security_invoker.unwrap_or(false);
+        if let Some(id) = self.catalog.table_id(&schema, &view.name.name) {
             // `CREATE OR REPLACE VIEW` keeps the view's owner and privileges.
+            if let Some(existing) = self.catalog.table_mut(id)
+                && view.or_replace
+                && !view.materialized
+                && existing.kind == TableKind::View
+            {
+                existing.security_invoker = security_invoker;
+            }
+            return;
+        }
+        if self.relation_taken(&schema, &view.name.name) {
             return;
         }
         let kind = if view.materialized { TableKind::MaterializedView } else { TableKind::View };
-        let table = self.new_relation(schema, &view.name.name, kind, span);
+        let mut table = self.new_relation(schema, &view.name.name, kind, span);
+        table.security_invoker = security_invoker;
         self.catalog.add_table(table);
     }
 
@@ -492,6 +596,7 @@ impl Replay {
                 if self.catalog.table_id(schema, &name).is_none() {
                     self.target_schema(&ObjectRef { schema: Some(schema.clone()), name: name.clone() });
                     self.catalog.move_table(id, schema, &name);
+                    self.owned_sequences_follow_schema(id);
                 }
             }
             AlterTableAction::AttachPartition(child) => {
@@ -511,12 +616,34 @@ impl Replay {
                 if let Some(table) = self.catalog.table_mut(id) {
                     table.owner = owner;
                 }
+                self.owned_sequences_follow_owner(id);
+            }
+            AlterTableAction::AddIndexConstraint { name, first_column } => {
+                self.add_key_index(id, name.as_deref(), first_column)
             }
             _ => {
                 if let Some(table) = self.catalog.table_mut(id) {
                     alter_table_in_place(table, action, span);
                 }
+                self.after_alter_in_place(id, action, span);
             }
+        }
+    }
+
+    /// What an in-place change does beyond the table: sequences of new columns, owned
+    /// sequences of dropped ones, late RLS.
+    fn after_alter_in_place(&mut self, id: TableId, action: &AlterTableAction, span: Span) {
+        match action {
+            AlterTableAction::AddColumn(column) => {
+                self.bind_column_sequences(id, std::slice::from_ref(&column.name), span)
+            }
+            AlterTableAction::ColumnUsesSequence { column, identity: false, sequence: Some(sequence) } => {
+                self.set_column_sequence(id, column, sequence)
+            }
+            AlterTableAction::DropColumns(names) => self.drop_owned_sequences(&[id], Some(names)),
+            AlterTableAction::RenameColumn { from, to } => self.owned_sequences_follow_column(id, from, to),
+            AlterTableAction::EnableRls => self.rls_enabled(id, span),
+            _ => {}
         }
     }
 
@@ -592,6 +719,7 @@ impl Replay {
         for (id, table_name) in moved {
             self.catalog.move_table(id, new_name, &table_name);
         }
+        self.sequences_follow_schema_rename(name, new_name);
         // Default privileges are stored by schema OID, so they follow the rename.
         let keys: Vec<DefaultAclKey> = self
             .catalog
@@ -613,6 +741,7 @@ impl Replay {
         for id in tables {
             self.catalog.remove_table(id);
         }
+        self.drop_schema_sequences(name);
         self.catalog.schemas.remove(name);
         self.catalog.default_acls.retain(|key, _| key.schema.as_deref() != Some(name));
     }
@@ -622,7 +751,19 @@ impl Replay {
         match &change.target {
             GrantTarget::Tables(names) => {
                 let ids: Vec<TableId> = names.iter().filter_map(|name| self.resolve_table(name)).collect();
+                let sequences: Vec<QualifiedName> =
+                    names.iter().filter_map(|name| self.resolve_sequence(name)).collect();
+                // USAGE is a sequence privilege: naming it for a table or view fails the
+                // statement.
+                if !ids.is_empty() && change.privileges.object_level.contains(Privileges::USAGE) {
+                    return;
+                }
                 self.table_privileges(&ids, change, &grantees);
+                self.grant_on_sequences_as_tables(&sequences, change, &grantees);
+            }
+            GrantTarget::Sequences(names) => self.grant_on_sequences(names, change, &grantees),
+            GrantTarget::AllSequencesInSchemas(schemas) => {
+                self.grant_on_all_sequences(schemas, change, &grantees)
             }
             GrantTarget::AllTablesInSchemas(schemas) => {
                 // Only the tables that exist now; later tables need default privileges.
@@ -721,8 +862,22 @@ fn alter_table_in_place(table: &mut Table, action: &AlterTableAction, span: Span
             if let Some(column) = table.columns.iter_mut().find(|column| column.name == *from) {
                 column.name = to.clone();
             }
+            for index in &mut table.indexes {
+                if index.first_column.as_ref() == Some(from) {
+                    index.first_column = Some(to.clone());
+                }
+            }
         }
-        AlterTableAction::DropColumns(names) => table.columns.retain(|column| !names.contains(&column.name)),
+        AlterTableAction::DropColumns(names) => {
+            table.columns.retain(|column| !names.contains(&column.name));
+            // An index goes with any of its columns; only the first one is known.
+            table.indexes.retain(|index| index.first_column.as_ref().is_none_or(|c| !names.contains(c)));
+        }
+        AlterTableAction::SetSecurityInvoker(on) => {
+            if table.kind == TableKind::View {
+                table.security_invoker = *on;
+            }
+        }
         AlterTableAction::ColumnUsesSequence { column, identity, .. } => {
             if let Some(column) = table.columns.iter_mut().find(|c| c.name == *column) {
                 column.identity |= *identity;
@@ -733,9 +888,8 @@ fn alter_table_in_place(table: &mut Table, action: &AlterTableAction, span: Span
         | AlterTableAction::SetSchema(_)
         | AlterTableAction::OwnerTo(_)
         | AlterTableAction::AttachPartition(_)
-        | AlterTableAction::DetachPartition(_) => {}
-        // Not replayed yet.
-        AlterTableAction::AddIndexConstraint { .. } | AlterTableAction::SetSecurityInvoker(_) => {}
+        | AlterTableAction::DetachPartition(_)
+        | AlterTableAction::AddIndexConstraint { .. } => {}
     }
 }
 

@@ -21,6 +21,7 @@ use crate::model::{
     Column, DefaultObjectType, FileId, PolicyCommand, Privileges, SequenceName, Span, TableKind,
 };
 
+pub use fallback::is_serial;
 pub use parse::parse_file;
 
 /// A name as written, case-folded: unquoted parts lower-cased, quoted parts kept.
