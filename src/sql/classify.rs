@@ -182,7 +182,7 @@ pub fn classify(statement: &str) -> Class {
                 "sequence" => Class::Tokens,
                 "index" if first == "alter" => Class::Irrelevant,
                 "index" => Class::Tokens,
-                "unique" if first == "create" && after.as_deref() == Some("index") => Class::Tokens,
+                "unique" => Class::Tokens,
                 "view" | "materialized" if first == "alter" => Class::Tokens,
                 // `CREATE USER MAPPING`, `CREATE FOREIGN DATA WRAPPER`, `DROP OWNED`.
                 "user" if after.as_deref() == Some("mapping") => Class::Irrelevant,
