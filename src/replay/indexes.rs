@@ -49,8 +49,18 @@ impl Replay {
 
     fn add_index(&mut self, id: TableId, name: String, first_column: Option<String>) {
         if let Some(table) = self.catalog.table_mut(id) {
+            self.index_tables.entry(name.clone()).or_default().push(id);
             table.indexes.push(Index { name, first_column });
         }
+    }
+
+    /// The table that has an index called `name` in `schema`.
+    pub(super) fn index_table(&self, schema: &str, name: &str) -> Option<TableId> {
+        self.index_tables.get(name)?.iter().copied().find(|id| {
+            self.catalog.table(*id).is_some_and(|table| {
+                table.schema == schema && table.indexes.iter().any(|index| index.name == name)
+            })
+        })
     }
 
     /// `DROP INDEX`: each name is found in its schema, or the first schema of the path
@@ -65,10 +75,7 @@ impl Replay {
             else {
                 continue;
             };
-            let owner = self.catalog.tables().find(|table| {
-                table.schema == schema && table.indexes.iter().any(|index| index.name == name.name)
-            });
-            let Some(id) = owner.map(|table| table.id) else { continue };
+            let Some(id) = self.index_table(&schema, &name.name) else { continue };
             if let Some(table) = self.catalog.table_mut(id) {
                 table.indexes.retain(|index| index.name != name.name);
             }

@@ -11,6 +11,8 @@ mod history;
 mod indexes;
 mod sequences;
 
+use std::collections::BTreeMap;
+
 use history::History;
 
 use crate::model::{
@@ -85,6 +87,9 @@ pub struct Replay {
     created_sequences: Vec<QualifiedName>,
     /// Every sequence rename and move, in order, to name touched sequences at the end.
     sequence_renames: Vec<(QualifiedName, QualifiedName)>,
+    /// The tables that have had an index of each name, to find an index by name without
+    /// a scan; entries are checked against the tables when read.
+    index_tables: BTreeMap<String, Vec<TableId>>,
     history: History,
 }
 
@@ -100,6 +105,7 @@ impl Replay {
             file: FileId(0),
             created_sequences: Vec::new(),
             sequence_renames: Vec::new(),
+            index_tables: BTreeMap::new(),
             history: History::new(&options.exposed_schemas),
         };
         if options.assume_data_api_grants {

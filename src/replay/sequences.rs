@@ -132,10 +132,7 @@ impl Replay {
     pub(super) fn relation_taken(&self, schema: &str, name: &str) -> bool {
         self.catalog.table_id(schema, name).is_some()
             || self.catalog.sequences.contains_key(&QualifiedName::new(schema, name))
-            || self
-                .catalog
-                .tables()
-                .any(|table| table.schema == schema && table.indexes.iter().any(|index| index.name == name))
+            || self.index_table(schema, name).is_some()
     }
 
     /// PostgreSQL's `ChooseRelationName`: `name1_name2_label`, shortened to fit, with a

@@ -70,6 +70,17 @@ fn sequences_take_the_owner_and_default_privileges_for_sequences() {
 }
 
 #[test]
+fn serial_added_later_belongs_to_the_table_owner_with_its_default_privileges() {
+    let catalog =
+        replay(&["ALTER DEFAULT PRIVILEGES FOR ROLE app GRANT SELECT ON SEQUENCES TO authenticated;
+         ALTER DEFAULT PRIVILEGES GRANT USAGE ON SEQUENCES TO authenticated;
+         CREATE TABLE t (a int); ALTER TABLE t OWNER TO app; ALTER TABLE t ADD COLUMN id serial;"]);
+    let serial = sequence(&catalog, "public", "t_id_seq");
+    assert_eq!(serial.owner.as_deref(), Some("app"));
+    assert_eq!(serial.acl.get(&authenticated()), Privileges::SELECT);
+}
+
+#[test]
 fn nextval_defaults_bind_through_the_search_path_and_follow_renames() {
     let catalog = replay(&["CREATE SCHEMA app; CREATE SEQUENCE app.counter; CREATE SEQUENCE public.other;
          SET search_path TO app, public;
