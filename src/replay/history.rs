@@ -21,6 +21,8 @@ pub(super) struct History {
     rls_off_after_creation: BTreeSet<TableId>,
     /// This file's entry in `Catalog::api_changes`.
     file_change: Option<usize>,
+    /// The tables this file created, so that the end of a file does not scan them all.
+    created_in_file: Vec<TableId>,
 }
 
 impl History {
@@ -36,20 +38,21 @@ impl Replay {
 
     pub(super) fn history_start_file(&mut self) {
         self.history.file_change = None;
+        self.history.created_in_file.clear();
+    }
+
+    pub(super) fn history_table_created(&mut self, id: TableId) {
+        self.history.created_in_file.push(id);
     }
 
     /// Remembers the tables this file created in exposed schemas and left without RLS.
     pub(super) fn history_end_file(&mut self) {
-        let file = self.file;
         let off: Vec<TableId> = self
-            .catalog
-            .tables()
-            .filter(|table| {
-                table.origin.is_some_and(|origin| origin.file == file)
-                    && table.kind.has_rows()
-                    && !table.rls_enabled
-                    && self.exposed(&table.schema)
-            })
+            .history
+            .created_in_file
+            .iter()
+            .filter_map(|id| self.catalog.table(*id))
+            .filter(|table| table.kind.has_rows() && !table.rls_enabled && self.exposed(&table.schema))
             .map(|table| table.id)
             .collect();
         self.history.rls_off_after_creation.extend(off);

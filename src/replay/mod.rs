@@ -545,6 +545,7 @@ impl Replay {
         table.columns = create.columns.clone();
         let id = self.catalog.add_table(table);
         self.last_table = Some(id);
+        self.history_table_created(id);
         let columns: Vec<String> = create.columns.iter().map(|column| column.name.clone()).collect();
         self.bind_column_sequences(id, &columns, span);
         for column in &create.indexed_columns {
