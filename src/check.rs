@@ -137,6 +137,7 @@ fn check_set(
         migration_role: config.migration_role.clone(),
         assume_data_api_grants: config.assume_data_api_grants,
         api_roles: config.api_roles.clone(),
+        exposed_schemas: config.exposed_schemas.clone(),
     };
     let mut replay = Replay::new(&options);
     let mut findings = Vec::new();

@@ -289,6 +289,9 @@ pub fn touches_object(touched: &Touched, object: &Object) -> bool {
                 && object.name == *name
                 && object.args.as_deref() == Some(args)
         }
+        (Touched::Sequence { schema, name }, ObjectKind::Sequence) => {
+            object.schema.as_deref() == Some(schema) && object.name == *name
+        }
         _ => false,
     }
 }
@@ -321,6 +324,21 @@ pub fn glob_match(pattern: &str, text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sequence_touches_match_sequence_findings_only() {
+        let touched = Touched::Sequence { schema: "public".into(), name: "t_id_seq".into() };
+        let object = |kind, name: &str| Object {
+            kind,
+            schema: Some("public".into()),
+            name: name.into(),
+            table: None,
+            args: None,
+        };
+        assert!(touches_object(&touched, &object(ObjectKind::Sequence, "t_id_seq")));
+        assert!(!touches_object(&touched, &object(ObjectKind::Sequence, "other_seq")));
+        assert!(!touches_object(&touched, &object(ObjectKind::Table, "t_id_seq")));
+    }
 
     #[test]
     fn globs() {

@@ -7,9 +7,17 @@
 //! a table that does not exist, creating one that does) change nothing, as the failed
 //! statement would not.
 
+mod history;
+mod indexes;
+mod sequences;
+
+use std::collections::BTreeMap;
+
+use history::History;
+
 use crate::model::{
     Acl, Catalog, Database, DefaultAclKey, DefaultObjectType, Extension, FileId, FunctionKey, Grantee,
-    Policy, Privileges, Role, RoleName, Schema, Span, Table, TableId, TableKind,
+    Policy, Privileges, QualifiedName, Role, RoleName, Schema, Span, Table, TableId, TableKind,
 };
 use crate::sql::{
     AlterPolicy, AlterTableAction, CreatePolicy, CreateTable, CreateView, DefaultPrivilegeChange,
@@ -28,6 +36,9 @@ pub struct Options {
     /// tables the migration role creates there.
     pub assume_data_api_grants: bool,
     pub api_roles: Vec<String>,
+    /// The schemas the Data API serves, for the migration-history facts
+    /// (`Table::rls_enabled_late`, `Catalog::api_changes`).
+    pub exposed_schemas: Vec<String>,
 }
 
 /// An object a statement created or changed, for changed-files mode and suppressions.
@@ -47,6 +58,11 @@ pub enum Touched {
         name: String,
         args: String,
     },
+    /// A sequence, by its name at the end of the replay.
+    Sequence {
+        schema: String,
+        name: String,
+    },
 }
 
 /// `object` was created or changed by the statement at `statement_start` of `file`.
@@ -57,11 +73,12 @@ pub struct Touch {
     pub object: Touched,
 }
 
-/// A touch before renames are settled: tables by id, routines by key and the number of
-/// routine renames before the touch.
+/// A touch before renames are settled: tables by id, routines by key and sequences by
+/// name, each with the number of renames of its kind before the touch.
 enum Pending {
     Table(TableId),
     Function(FunctionKey, usize),
+    Sequence(QualifiedName, usize),
     Other(Touched),
 }
 
@@ -77,6 +94,14 @@ pub struct Replay {
     file: FileId,
     /// Every routine re-keyed by a rename, in order, to name touches by final keys.
     function_moves: Vec<(FunctionKey, FunctionKey)>,
+    /// Sequences created by the current statement, for its touches.
+    created_sequences: Vec<QualifiedName>,
+    /// Every sequence rename and move, in order, to name touched sequences at the end.
+    sequence_renames: Vec<(QualifiedName, QualifiedName)>,
+    /// The tables that have had an index of each name, to find an index by name without
+    /// a scan; entries are checked against the tables when read.
+    index_tables: BTreeMap<String, Vec<TableId>>,
+    history: History,
 }
 
 impl Replay {
@@ -90,6 +115,10 @@ impl Replay {
             last_table: None,
             file: FileId(0),
             function_moves: Vec::new(),
+            created_sequences: Vec::new(),
+            sequence_renames: Vec::new(),
+            index_tables: BTreeMap::new(),
+            history: History::new(&options.exposed_schemas),
         };
         if options.assume_data_api_grants {
             replay.assume_data_api_grants(&options.api_roles);
@@ -121,9 +150,11 @@ impl Replay {
         self.file = file;
         self.search_path = None;
         self.current_role = self.session_role.clone();
+        self.history_start_file();
         for statement in statements {
             self.statement(statement);
         }
+        self.history_end_file();
     }
 
     /// The catalog as the last migration left it. Without a configured migration role,
@@ -142,6 +173,7 @@ impl Replay {
         };
         let catalog = self.catalog;
         let moves = self.function_moves;
+        let renames = self.sequence_renames;
         let touches = self
             .touches
             .into_iter()
@@ -156,6 +188,15 @@ impl Replay {
                         catalog.functions.contains_key(&key).then_some(())?;
                         Touched::Function { schema: key.schema, name: key.name, args: key.args }
                     }
+                    Pending::Sequence(mut name, renames_before) => {
+                        for (from, to) in &renames[renames_before..] {
+                            if name == *from {
+                                name = to.clone();
+                            }
+                        }
+                        catalog.sequences.get(&name)?;
+                        Touched::Sequence { schema: name.schema, name: name.name }
+                    }
                     Pending::Other(object) => object,
                 };
                 Some(Touch { file, statement_start, object })
@@ -169,6 +210,9 @@ impl Replay {
     fn record_touches(&mut self, statement: &Statement) {
         let mut pending: Vec<Pending> = self.function_touches(&statement.kind);
         let table = |name: &ObjectRef| self.resolve_table(name).map(Pending::Table);
+        let renames = self.sequence_renames.len();
+        let sequence =
+            |name: &ObjectRef| self.resolve_sequence(name).map(|key| Pending::Sequence(key, renames));
         match &statement.kind {
             StatementKind::CreateTable(create) => pending.extend(table(&create.name)),
             StatementKind::CreateView(view) => pending.extend(table(&view.name)),
@@ -176,8 +220,23 @@ impl Replay {
             StatementKind::CreatePolicy(policy) => pending.extend(table(&policy.table)),
             StatementKind::AlterPolicy(policy) => pending.extend(table(&policy.table)),
             StatementKind::DropPolicy { table: name, .. } => pending.extend(table(name)),
+            StatementKind::AlterSequence { name, .. } => pending.extend(sequence(name)),
             StatementKind::Privileges(change) => match &change.target {
-                GrantTarget::Tables(names) => pending.extend(names.iter().filter_map(table)),
+                GrantTarget::Tables(names) => {
+                    pending.extend(names.iter().filter_map(table));
+                    pending.extend(names.iter().filter_map(sequence));
+                }
+                GrantTarget::Sequences(names) => pending.extend(names.iter().filter_map(sequence)),
+                GrantTarget::AllSequencesInSchemas(schemas) => {
+                    pending.extend(schemas.iter().map(|s| Pending::Other(Touched::Schema(Some(s.clone())))));
+                    pending.extend(
+                        self.catalog
+                            .sequences
+                            .keys()
+                            .filter(|key| schemas.contains(&key.schema))
+                            .map(|key| Pending::Sequence(key.clone(), renames)),
+                    );
+                }
                 GrantTarget::AllTablesInSchemas(schemas) | GrantTarget::Schemas(schemas) => {
                     pending.extend(schemas.iter().map(|s| Pending::Other(Touched::Schema(Some(s.clone())))));
                     if matches!(change.target, GrantTarget::AllTablesInSchemas(_)) {
@@ -227,10 +286,20 @@ impl Replay {
         if !creates {
             self.record_touches(statement);
         }
+        let changes_api = self.changes_api_before(&statement.kind);
         self.apply(statement, span);
         if creates {
             self.record_touches(statement);
         }
+        if changes_api || self.changes_api_after(&statement.kind, span) {
+            self.record_api_change(span);
+        }
+        // Sequences the statement created (`CREATE SEQUENCE`, `serial` columns).
+        let renames = self.sequence_renames.len();
+        let created: Vec<QualifiedName> = self.created_sequences.drain(..).collect();
+        let start = statement.location.start;
+        self.touches
+            .extend(created.into_iter().map(|key| (self.file, start, Pending::Sequence(key, renames))));
     }
 
     fn apply(&mut self, statement: &Statement, span: Span) {
@@ -240,6 +309,8 @@ impl Replay {
             StatementKind::DropRelations { names, .. } => {
                 for name in names {
                     if let Some(id) = self.resolve_table(name) {
+                        let dropped = self.with_partitions(id);
+                        self.drop_owned_sequences(&dropped, None);
                         self.catalog.remove_table(id);
                     }
                 }
@@ -248,6 +319,10 @@ impl Replay {
                 if let Some(id) = self.resolve_table(name) {
                     for action in actions {
                         self.alter_table(id, action, span);
+                    }
+                } else if self.resolve_sequence(name).is_some() {
+                    for action in actions {
+                        self.alter_sequence_as_table(name, action);
                     }
                 }
             }
@@ -366,13 +441,14 @@ impl Replay {
             StatementKind::AlterFunction { function, actions } => self.alter_function(function, actions),
             StatementKind::DropFunctions { functions } => self.drop_functions(functions),
             StatementKind::Do | StatementKind::Other => {}
-            // Not replayed yet.
-            StatementKind::CreateSequence { .. }
-            | StatementKind::AlterSequence { .. }
-            | StatementKind::DropSequences { .. }
-            | StatementKind::CreateIndex { .. }
-            | StatementKind::DropIndexes { .. }
-            | StatementKind::ReloadSchemaCache => {}
+            StatementKind::CreateSequence { name, temporary } => self.create_sequence(name, *temporary, span),
+            StatementKind::AlterSequence { name, action } => self.alter_sequence(name, action),
+            StatementKind::DropSequences { names, cascade } => self.drop_sequences(names, *cascade),
+            StatementKind::CreateIndex { name, table, first_column } => {
+                self.create_index(name.as_deref(), table, first_column.as_deref())
+            }
+            StatementKind::DropIndexes { names } => self.drop_indexes(names),
+            StatementKind::ReloadSchemaCache => self.schema_cache_reloaded(),
         }
     }
 
@@ -487,17 +563,50 @@ impl Replay {
         let mut table = self.new_relation(schema, &create.name.name, create.kind, span);
         table.partition_of = partition_of;
         table.columns = create.columns.clone();
-        self.last_table = Some(self.catalog.add_table(table));
+        let id = self.catalog.add_table(table);
+        self.last_table = Some(id);
+        self.history_table_created(id);
+        let columns: Vec<String> = create.columns.iter().map(|column| column.name.clone()).collect();
+        self.bind_column_sequences(id, &columns, span);
+        for column in &create.indexed_columns {
+            self.add_key_index(id, None, column);
+        }
+    }
+
+    /// The table and, transitively, its partitions.
+    fn with_partitions(&self, id: TableId) -> Vec<TableId> {
+        let mut ids = vec![id];
+        let mut next = 0;
+        while next < ids.len() {
+            let parent = ids[next];
+            ids.extend(self.catalog.tables().filter(|t| t.partition_of == Some(parent)).map(|t| t.id));
+            next += 1;
+        }
+        ids
     }
 
     fn create_view(&mut self, view: &CreateView, span: Span) {
         let Some(schema) = self.target_schema(&view.name) else { return };
-        if self.catalog.table_id(&schema, &view.name.name).is_some() {
+        // Options replace the old ones: a view replaced without `WITH (security_invoker)`
+        // loses it (PostgreSQL 15 sets the new statement's options as a whole).
+        let security_invoker = !view.materialized && view.security_invoker.unwrap_or(false);
+        if let Some(id) = self.catalog.table_id(&schema, &view.name.name) {
             // `CREATE OR REPLACE VIEW` keeps the view's owner and privileges.
+            if let Some(existing) = self.catalog.table_mut(id)
+                && view.or_replace
+                && !view.materialized
+                && existing.kind == TableKind::View
+            {
+                existing.security_invoker = security_invoker;
+            }
+            return;
+        }
+        if self.relation_taken(&schema, &view.name.name) {
             return;
         }
         let kind = if view.materialized { TableKind::MaterializedView } else { TableKind::View };
-        let table = self.new_relation(schema, &view.name.name, kind, span);
+        let mut table = self.new_relation(schema, &view.name.name, kind, span);
+        table.security_invoker = security_invoker;
         self.catalog.add_table(table);
     }
 
@@ -514,6 +623,7 @@ impl Replay {
                 if self.catalog.table_id(schema, &name).is_none() {
                     self.target_schema(&ObjectRef { schema: Some(schema.clone()), name: name.clone() });
                     self.catalog.move_table(id, schema, &name);
+                    self.owned_sequences_follow_schema(id);
                 }
             }
             AlterTableAction::AttachPartition(child) => {
@@ -533,12 +643,34 @@ impl Replay {
                 if let Some(table) = self.catalog.table_mut(id) {
                     table.owner = owner;
                 }
+                self.owned_sequences_follow_owner(id);
+            }
+            AlterTableAction::AddIndexConstraint { name, first_column } => {
+                self.add_key_index(id, name.as_deref(), first_column)
             }
             _ => {
                 if let Some(table) = self.catalog.table_mut(id) {
                     alter_table_in_place(table, action, span);
                 }
+                self.after_alter_in_place(id, action, span);
             }
+        }
+    }
+
+    /// What an in-place change does beyond the table: sequences of new columns, owned
+    /// sequences of dropped ones, late RLS.
+    fn after_alter_in_place(&mut self, id: TableId, action: &AlterTableAction, span: Span) {
+        match action {
+            AlterTableAction::AddColumn(column) => {
+                self.bind_column_sequences(id, std::slice::from_ref(&column.name), span)
+            }
+            AlterTableAction::ColumnUsesSequence { column, identity: false, sequence: Some(sequence) } => {
+                self.set_column_sequence(id, column, sequence)
+            }
+            AlterTableAction::DropColumns(names) => self.drop_owned_sequences(&[id], Some(names)),
+            AlterTableAction::RenameColumn { from, to } => self.owned_sequences_follow_column(id, from, to),
+            AlterTableAction::EnableRls => self.rls_enabled(id, span),
+            _ => {}
         }
     }
 
@@ -615,6 +747,7 @@ impl Replay {
             self.catalog.move_table(id, new_name, &table_name);
         }
         self.rename_schema_functions(name, new_name);
+        self.sequences_follow_schema_rename(name, new_name);
         // Default privileges are stored by schema OID, so they follow the rename.
         let keys: Vec<DefaultAclKey> = self
             .catalog
@@ -637,6 +770,7 @@ impl Replay {
             self.catalog.remove_table(id);
         }
         self.drop_schema_functions(name);
+        self.drop_schema_sequences(name);
         self.catalog.schemas.remove(name);
         self.catalog.default_acls.retain(|key, _| key.schema.as_deref() != Some(name));
     }
@@ -649,7 +783,19 @@ impl Replay {
         match &change.target {
             GrantTarget::Tables(names) => {
                 let ids: Vec<TableId> = names.iter().filter_map(|name| self.resolve_table(name)).collect();
+                let sequences: Vec<QualifiedName> =
+                    names.iter().filter_map(|name| self.resolve_sequence(name)).collect();
+                // USAGE is a sequence privilege: naming it for a table or view fails the
+                // statement.
+                if !ids.is_empty() && change.privileges.object_level.contains(Privileges::USAGE) {
+                    return;
+                }
                 self.table_privileges(&ids, change, &grantees);
+                self.grant_on_sequences_as_tables(&sequences, change, &grantees);
+            }
+            GrantTarget::Sequences(names) => self.grant_on_sequences(names, change, &grantees),
+            GrantTarget::AllSequencesInSchemas(schemas) => {
+                self.grant_on_all_sequences(schemas, change, &grantees)
             }
             GrantTarget::AllTablesInSchemas(schemas) => {
                 // Only the tables that exist now; later tables need default privileges.
@@ -749,8 +895,22 @@ fn alter_table_in_place(table: &mut Table, action: &AlterTableAction, span: Span
             if let Some(column) = table.columns.iter_mut().find(|column| column.name == *from) {
                 column.name = to.clone();
             }
+            for index in &mut table.indexes {
+                if index.first_column.as_ref() == Some(from) {
+                    index.first_column = Some(to.clone());
+                }
+            }
         }
-        AlterTableAction::DropColumns(names) => table.columns.retain(|column| !names.contains(&column.name)),
+        AlterTableAction::DropColumns(names) => {
+            table.columns.retain(|column| !names.contains(&column.name));
+            // An index goes with any of its columns; only the first one is known.
+            table.indexes.retain(|index| index.first_column.as_ref().is_none_or(|c| !names.contains(c)));
+        }
+        AlterTableAction::SetSecurityInvoker(on) => {
+            if table.kind == TableKind::View {
+                table.security_invoker = *on;
+            }
+        }
         AlterTableAction::ColumnUsesSequence { column, identity, .. } => {
             if let Some(column) = table.columns.iter_mut().find(|c| c.name == *column) {
                 column.identity |= *identity;
@@ -761,9 +921,8 @@ fn alter_table_in_place(table: &mut Table, action: &AlterTableAction, span: Span
         | AlterTableAction::SetSchema(_)
         | AlterTableAction::OwnerTo(_)
         | AlterTableAction::AttachPartition(_)
-        | AlterTableAction::DetachPartition(_) => {}
-        // Not replayed yet.
-        AlterTableAction::AddIndexConstraint { .. } | AlterTableAction::SetSecurityInvoker(_) => {}
+        | AlterTableAction::DetachPartition(_)
+        | AlterTableAction::AddIndexConstraint { .. } => {}
     }
 }
 

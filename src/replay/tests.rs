@@ -324,3 +324,5 @@ fn touches_name_objects_by_their_final_names() {
         ]
     );
 }
+
+mod objects;

@@ -1,6 +1,7 @@
 //! Decides from a statement's first words whether it can change what the model holds,
-//! so that the many statements that cannot (`INSERT`, `CREATE INDEX`, `COMMENT ON`, …)
-//! are never parsed. That keeps a run fast and keeps sqlparser's gaps in statements we
+//! so that the many statements that cannot (`INSERT`, `ALTER INDEX`, `COMMENT ON`, …)
+//! are never parsed, and the frequent ones the model needs few facts from (`CREATE
+//! INDEX`, `CREATE SEQUENCE`, `NOTIFY`) are read with tokens only. That keeps a run fast and keeps sqlparser's gaps in statements we
 //! do not need from turning into false parse errors.
 
 use super::lexer::{Lexer, Token, TokenKind};
@@ -13,6 +14,9 @@ pub enum Class {
     SearchPathCall,
     /// A `DO` block.
     Do,
+    /// Sequences, indexes, `ALTER VIEW` and schema-cache reloads: read by the token
+    /// reader only, and nothing (not a parse error) when it cannot.
+    Tokens,
     /// Known not to change anything the rules read.
     Irrelevant,
     /// Not a statement we know: parsed, and a parse error if nothing can read it.
@@ -47,7 +51,6 @@ const IRRELEVANT_FIRST_WORDS: &[&str] = &[
     "lock",
     "merge",
     "move",
-    "notify",
     "prepare",
     "reassign",
     "refresh",
@@ -97,14 +100,12 @@ const IRRELEVANT_OBJECTS: &[&str] = &[
     "conversion",
     "domain",
     "event",
-    "index",
     "language",
     "large",
     "operator",
     "owned",
     "publication",
     "rule",
-    "sequence",
     "server",
     "statistics",
     "subscription",
@@ -114,7 +115,6 @@ const IRRELEVANT_OBJECTS: &[&str] = &[
     "transform",
     "trigger",
     "type",
-    "unique",
 ];
 
 /// `CREATE` modifiers that come before the object keyword.
@@ -143,6 +143,8 @@ pub fn classify(statement: &str) -> Class {
     match first.as_str() {
         "grant" | "revoke" => Class::Relevant,
         "do" => Class::Do,
+        "notify" => Class::Tokens,
+        "select" if contains_ignoring_case(statement, "pg_notify") => Class::Tokens,
         "select"
             if contains_ignoring_case(statement, "set_config")
                 && contains_ignoring_case(statement, "search_path") =>
@@ -177,6 +179,11 @@ pub fn classify(statement: &str) -> Class {
             let object = object.to_ascii_lowercase();
             let after = word(words.next()).map(str::to_ascii_lowercase);
             match object.as_str() {
+                "sequence" => Class::Tokens,
+                "index" if first == "alter" => Class::Irrelevant,
+                "index" => Class::Tokens,
+                "unique" => Class::Tokens,
+                "view" | "materialized" if first == "alter" => Class::Tokens,
                 // `CREATE USER MAPPING`, `CREATE FOREIGN DATA WRAPPER`, `DROP OWNED`.
                 "user" if after.as_deref() == Some("mapping") => Class::Irrelevant,
                 "foreign" if after.as_deref() != Some("table") => Class::Irrelevant,
@@ -237,8 +244,7 @@ mod tests {
     fn statements_that_cannot_change_access_are_irrelevant() {
         for statement in [
             "INSERT INTO t VALUES (1)",
-            "CREATE INDEX i ON t (a)",
-            "create unique index i on t (a)",
+            "ALTER INDEX i RENAME TO j",
             "COMMENT ON TABLE t IS 'x'",
             "CREATE TYPE mood AS ENUM ('a')",
             "SET statement_timeout = 0",
@@ -249,6 +255,25 @@ mod tests {
             "BEGIN",
         ] {
             assert_eq!(classify(statement), Class::Irrelevant, "{statement}");
+        }
+    }
+
+    #[test]
+    fn sequences_indexes_view_options_and_reloads_are_read_with_tokens() {
+        for statement in [
+            "CREATE INDEX i ON t (a)",
+            "create unique index i on t (a)",
+            "CREATE SEQUENCE s",
+            "create temp sequence s",
+            "ALTER SEQUENCE s OWNED BY t.id",
+            "DROP SEQUENCE s",
+            "drop index i",
+            "ALTER VIEW v SET (security_invoker = true)",
+            "alter materialized view m rename to n",
+            "NOTIFY pgrst, 'reload schema'",
+            "SELECT pg_notify('pgrst', 'reload schema')",
+        ] {
+            assert_eq!(classify(statement), Class::Tokens, "{statement}");
         }
     }
 

@@ -91,7 +91,7 @@ fn read_body(source: &str, start: usize, end: usize) -> DoBlock {
         }
         match classify(rest) {
             Class::Irrelevant => {}
-            Class::Relevant | Class::SearchPathCall => {
+            Class::Relevant | Class::SearchPathCall | Class::Tokens => {
                 block.statements.push(Inner { start: start + piece.start + offset, end: start + piece.end })
             }
             Class::Do | Class::Unknown => block.unanalyzed = true,

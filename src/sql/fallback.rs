@@ -6,12 +6,16 @@
 //! statement whose header it understands is never a parse error here. It is not a
 //! validator: PostgreSQL may still reject what this accepts.
 
+mod objects;
+
 use super::lexer::{Lexer, Token, TokenKind};
 use super::{
     AlterPolicy, AlterTableAction, CreatePolicy, CreateTable, CreateView, DefaultPrivilegeChange,
     GrantTarget, ObjectRef, PrivilegeChange, PrivilegeList, RoleSpec, StatementKind, fold,
 };
 use crate::model::{Column, DefaultObjectType, PolicyCommand, Privileges, TableKind};
+
+pub use objects::default_sequence;
 
 /// Reads `statement`, or `None` when even its header is not what we expect.
 pub fn read(statement: &str) -> Option<StatementKind> {
@@ -28,6 +32,8 @@ pub fn read(statement: &str) -> Option<StatementKind> {
         cursor.grant_or_revoke(false)
     } else if cursor.eat("select") {
         cursor.search_path_call()
+    } else if cursor.eat("notify") {
+        cursor.notify()
     } else {
         None
     }
@@ -223,6 +229,9 @@ impl<'a> Cursor<'a> {
             self.eat_any(&["global", "local"]).is_some() | self.eat_any(&["temp", "temporary"]).is_some();
         self.eat("unlogged");
         self.eat("recursive");
+        if let Some(kind) = self.create_sequence_or_index(temporary) {
+            return Some(kind);
+        }
         if self.eat("table") {
             return self.create_table(temporary, TableKind::Table);
         }
@@ -291,6 +300,7 @@ impl<'a> Cursor<'a> {
         let name = self.object_ref()?;
         let mut partition_of = None;
         let mut columns = Vec::new();
+        let mut indexed_columns = Vec::new();
         if self.eat_all(&["partition", "of"]) {
             partition_of = Some(self.object_ref()?);
         } else if self.eat("of") {
@@ -298,6 +308,7 @@ impl<'a> Cursor<'a> {
         }
         if let Some((start, end)) = self.parenthesized() {
             columns = table_elements(&self.source[start..end]);
+            indexed_columns = objects::indexed_columns(&self.source[start..end]);
         }
         // What follows (`INHERITS`, `PARTITION BY`, `FOR VALUES`, `WITH`, `AS …`) only
         // matters for the kind.
@@ -315,7 +326,7 @@ impl<'a> Cursor<'a> {
             partition_of,
             columns,
             temporary,
-            indexed_columns: Vec::new(),
+            indexed_columns,
         }))
     }
 
@@ -424,8 +435,14 @@ impl<'a> Cursor<'a> {
         if self.eat_all(&["default", "privileges"]) {
             return self.alter_default_privileges();
         }
-        if self.eat("table") || self.eat_all(&["foreign", "table"]) {
+        // Views take the table actions they share (`RENAME TO`, `OWNER TO`, `SET SCHEMA`,
+        // `SET ( … )`).
+        let view = self.eat("view") || self.eat_all(&["materialized", "view"]);
+        if view || self.eat("table") || self.eat_all(&["foreign", "table"]) {
             return self.alter_table();
+        }
+        if self.eat("sequence") {
+            return self.alter_sequence();
         }
         if self.eat("policy") {
             return self.alter_policy();
@@ -452,7 +469,7 @@ impl<'a> Cursor<'a> {
             let members = self.list(Self::role_spec)?;
             return Some(StatementKind::RoleMembership { grant, roles: vec![group], members });
         }
-        // ALTER ROLE/USER/VIEW/MATERIALIZED VIEW/EXTENSION: nothing the model reads yet.
+        // ALTER ROLE/USER/EXTENSION: nothing the model reads yet.
         if self.eat_any(&["role", "user", "view", "materialized", "extension"]).is_some() {
             return Some(StatementKind::Other);
         }
@@ -531,9 +548,12 @@ impl<'a> Cursor<'a> {
         if self.eat_all(&["detach", "partition"]) {
             return Some(AlterTableAction::DetachPartition(self.object_ref()?));
         }
+        if let Some(action) = self.security_invoker_option() {
+            return Some(action);
+        }
         if self.eat("add") {
             if TABLE_CONSTRAINT_WORDS.iter().any(|word| self.peek_is(word)) {
-                return None;
+                return self.add_index_constraint();
             }
             self.eat("column");
             self.eat_all(&["if", "not", "exists"]);
@@ -552,7 +572,8 @@ impl<'a> Cursor<'a> {
         if self.eat("alter") {
             self.eat("column");
             let column = self.ident()?;
-            let rest = self.text_to_comma().to_ascii_lowercase();
+            let rest_as_written = self.text_to_comma();
+            let rest = rest_as_written.to_ascii_lowercase();
             if rest.starts_with("add generated") {
                 return Some(AlterTableAction::ColumnUsesSequence { column, identity: true, sequence: None });
             }
@@ -560,7 +581,7 @@ impl<'a> Cursor<'a> {
                 return Some(AlterTableAction::ColumnUsesSequence {
                     column,
                     identity: false,
-                    sequence: None,
+                    sequence: default_sequence(rest_as_written),
                 });
             }
         }
@@ -630,6 +651,9 @@ impl<'a> Cursor<'a> {
     }
 
     fn drop(&mut self) -> Option<StatementKind> {
+        if let Some(kind) = self.drop_sequences_or_indexes() {
+            return Some(kind);
+        }
         let relation = self.eat("table")
             || self.eat("view")
             || self.eat_all(&["materialized", "view"])
@@ -730,6 +754,9 @@ impl<'a> Cursor<'a> {
     }
 
     fn grant_target(&mut self) -> Option<GrantTarget> {
+        if let Some(target) = self.sequence_grant_target() {
+            return Some(target);
+        }
         if self.eat("all") {
             let tables = self.eat("tables");
             if !tables {
@@ -773,9 +800,13 @@ impl<'a> Cursor<'a> {
         Some(GrantTarget::Tables(self.list(Self::object_ref)?))
     }
 
-    /// `SELECT [pg_catalog.]set_config('search_path', 'a, b', false)`.
+    /// `SELECT [pg_catalog.]set_config('search_path', 'a, b', false)`, or
+    /// `SELECT pg_notify('pgrst', …)`.
     fn search_path_call(&mut self) -> Option<StatementKind> {
         let function = self.object_ref()?;
+        if function.name == "pg_notify" {
+            return self.pg_notify_call();
+        }
         if function.name != "set_config" || !self.eat_punct(b'(') {
             return None;
         }
@@ -816,7 +847,7 @@ impl<'a> Cursor<'a> {
             name,
             type_name,
             identity,
-            sequence: None,
+            sequence: default_sequence(&self.source[type_end.max(type_start)..]),
         }
     }
 }

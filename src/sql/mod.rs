@@ -22,6 +22,7 @@ use crate::model::{
     Column, DefaultObjectType, FileId, PolicyCommand, Privileges, SequenceName, Span, TableKind,
 };
 
+pub use fallback::is_serial;
 pub use parse::parse_file;
 pub use routine::{ArgType, arg_types, normalise_type, quote_ident};
 
@@ -149,6 +150,8 @@ pub enum StatementKind {
     },
     DropSequences {
         names: Vec<ObjectRef>,
+        /// `CASCADE`: column defaults that use the sequences are dropped with them.
+        cascade: bool,
     },
     /// `CREATE FUNCTION` and `CREATE PROCEDURE`.
     CreateFunction(CreateFunction),

@@ -11,7 +11,7 @@ use sqlparser::parser::{Parser, ParserError};
 
 use super::classify::{Class, classify};
 use super::do_block;
-use super::fallback::{self, is_serial};
+use super::fallback::{self, default_sequence, is_serial};
 use super::routine;
 use super::split::split;
 use super::{
@@ -45,7 +45,7 @@ pub fn parse_file(source: &str) -> ParsedFile {
             Class::Do => {
                 let block = do_block::read(source, piece.start, piece.end);
                 for inner in &block.statements {
-                    match read_statement(&source[inner.start..inner.end]) {
+                    match read_inner_statement(&source[inner.start..inner.end]) {
                         Ok(StatementKind::Other) => {}
                         Ok(kind) => parsed.statements.push(Statement {
                             kind,
@@ -60,7 +60,7 @@ pub fn parse_file(source: &str) -> ParsedFile {
                 }
                 continue;
             }
-            Class::SearchPathCall => match fallback::read(text) {
+            Class::SearchPathCall | Class::Tokens => match fallback::read(text) {
                 Some(kind) => kind,
                 None => continue,
             },
@@ -111,6 +111,14 @@ impl ReadError {
     }
 }
 
+/// A statement inside a `DO` block, classified like one outside it.
+fn read_inner_statement(text: &str) -> Result<StatementKind, ReadError> {
+    match classify(text) {
+        Class::Tokens => Ok(fallback::read(text).unwrap_or(StatementKind::Other)),
+        _ => read_statement(text),
+    }
+}
+
 fn read_statement(text: &str) -> Result<StatementKind, ReadError> {
     // Functions and procedures have their own reader, which never fails on them.
     if let Some(kind) = routine::read(text) {
@@ -157,7 +165,7 @@ fn map_statement(statement: sp::Statement) -> Option<StatementKind> {
             partition_of: create.partition_of.as_ref().and_then(object_ref),
             columns: create.columns.iter().map(column).collect(),
             temporary: create.temporary,
-            indexed_columns: Vec::new(),
+            indexed_columns: indexed_columns(&create.columns, &create.constraints),
         }),
         sp::Statement::CreateForeignTable(create) => StatementKind::CreateTable(CreateTable {
             name: object_ref(&create.name)?,
@@ -173,7 +181,10 @@ fn map_statement(statement: sp::Statement) -> Option<StatementKind> {
             materialized: view.materialized,
             or_replace: view.or_replace,
             if_not_exists: view.if_not_exists,
-            security_invoker: security_invoker(&view.options),
+            security_invoker: match &view.options {
+                sp::CreateTableOptions::With(options) => security_invoker(options),
+                _ => None,
+            },
         }),
         sp::Statement::Drop { object_type, if_exists, names, cascade, .. } => match object_type {
             sp::ObjectType::Table
@@ -491,6 +502,14 @@ fn grant_target(objects: Option<&sp::GrantObjects>) -> GrantTarget {
         Some(sp::GrantObjects::Databases(databases)) => {
             names(databases).map_or(GrantTarget::Other, GrantTarget::Databases)
         }
+        Some(sp::GrantObjects::Sequences(sequences)) => sequences
+            .iter()
+            .map(object_ref)
+            .collect::<Option<_>>()
+            .map_or(GrantTarget::Other, GrantTarget::Sequences),
+        Some(sp::GrantObjects::AllSequencesInSchema { schemas }) => {
+            names(schemas).map_or(GrantTarget::Other, GrantTarget::AllSequencesInSchemas)
+        }
         _ => GrantTarget::Other,
     }
 }
@@ -499,18 +518,21 @@ fn column(definition: &sp::ColumnDef) -> Column {
     let type_name = definition.data_type.to_string().to_ascii_lowercase();
     let mut identity = false;
     let mut uses_sequence = is_serial(&type_name);
+    let mut sequence = None;
     for option in &definition.options {
         match &option.option {
             sp::ColumnOption::Generated { generation_expr: None, .. } | sp::ColumnOption::Identity(_) => {
                 identity = true
             }
             sp::ColumnOption::Default(expression) => {
-                uses_sequence |= expression.to_string().to_ascii_lowercase().contains("nextval(")
+                let text = expression.to_string();
+                sequence = default_sequence(&text);
+                uses_sequence |= sequence.is_some() || text.to_ascii_lowercase().contains("nextval(");
             }
             _ => {}
         }
     }
-    Column { name: ident(&definition.name), type_name, identity, uses_sequence, sequence: None }
+    Column { name: ident(&definition.name), type_name, identity, uses_sequence, sequence }
 }
 
 fn alter_table_action(operation: sp::AlterTableOperation) -> Option<AlterTableAction> {
@@ -551,17 +573,62 @@ fn alter_table_action(operation: sp::AlterTableOperation) -> Option<AlterTableAc
                 AlterTableAction::ColumnUsesSequence {
                     column: ident(&column_name),
                     identity: false,
-                    sequence: None,
+                    sequence: default_sequence(&value.to_string()),
                 }
             }
             _ => return None,
         },
+        sp::AlterTableOperation::AddConstraint { constraint, .. } => {
+            let (name, columns) = match &constraint {
+                sp::TableConstraint::PrimaryKey(key) => (&key.name, &key.columns),
+                sp::TableConstraint::Unique(unique) => (&unique.name, &unique.columns),
+                _ => return None,
+            };
+            AlterTableAction::AddIndexConstraint {
+                name: name.as_ref().map(ident),
+                first_column: first_index_column(columns)?,
+            }
+        }
+        sp::AlterTableOperation::SetOptionsParens { options } => {
+            AlterTableAction::SetSecurityInvoker(security_invoker(&options)?)
+        }
+        sp::AlterTableOperation::ResetOptions { options }
+            if options.iter().any(|name| last_ident(name).as_deref() == Some("security_invoker")) =>
+        {
+            AlterTableAction::SetSecurityInvoker(false)
+        }
         _ => return None,
     })
 }
 
-fn security_invoker(options: &sp::CreateTableOptions) -> Option<bool> {
-    let sp::CreateTableOptions::With(options) = options else { return None };
+/// The column each primary key and unique constraint leads with, from column and table
+/// constraints.
+fn indexed_columns(columns: &[sp::ColumnDef], constraints: &[sp::TableConstraint]) -> Vec<String> {
+    let from_columns = columns
+        .iter()
+        .filter(|column| {
+            column.options.iter().any(|option| {
+                matches!(option.option, sp::ColumnOption::PrimaryKey(_) | sp::ColumnOption::Unique(_))
+            })
+        })
+        .map(|column| ident(&column.name));
+    let from_constraints = constraints.iter().filter_map(|constraint| match constraint {
+        sp::TableConstraint::PrimaryKey(key) => first_index_column(&key.columns),
+        sp::TableConstraint::Unique(unique) => first_index_column(&unique.columns),
+        _ => None,
+    });
+    from_columns.chain(from_constraints).collect()
+}
+
+fn first_index_column(columns: &[sp::IndexColumn]) -> Option<String> {
+    match &columns.first()?.column.expr {
+        sp::Expr::Identifier(column) => Some(ident(column)),
+        _ => None,
+    }
+}
+
+/// The value of `security_invoker` among a view's options, when given.
+fn security_invoker(options: &[sp::SqlOption]) -> Option<bool> {
     options.iter().find_map(|option| match option {
         sp::SqlOption::KeyValue { key, value } if last_ident(key).as_deref() == Some("security_invoker") => {
             let value = value.to_string().trim_matches('\'').to_ascii_lowercase();
@@ -663,6 +730,35 @@ mod tests {
             // Expressions print differently; compare everything else.
             assert_eq!(strip_expressions(from_sqlparser), strip_expressions(from_fallback), "{statement}");
         }
+    }
+
+    #[test]
+    fn sqlparser_and_fallback_agree_on_sequences_indexes_and_view_options() {
+        for statement in [
+            "CREATE TABLE t (id int DEFAULT nextval('s.\"Seq\"'::regclass) PRIMARY KEY, email text UNIQUE, a int, CONSTRAINT c UNIQUE (a))",
+            "ALTER TABLE t ADD CONSTRAINT pk PRIMARY KEY (id, a), ADD UNIQUE (email)",
+            "ALTER TABLE t ALTER COLUMN id SET DEFAULT nextval('Seq')",
+            "ALTER TABLE v SET (security_invoker = true)",
+            "ALTER TABLE v RESET (security_invoker)",
+            "GRANT USAGE ON SEQUENCE a, s.b TO x",
+            "REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM x",
+        ] {
+            let from_sqlparser = map_statement(sqlparser_statement(statement).unwrap());
+            assert!(from_sqlparser.is_some(), "{statement}");
+            assert_eq!(from_sqlparser, fallback::read(statement), "{statement}");
+        }
+    }
+
+    #[test]
+    fn unreadable_sequences_and_indexes_are_not_parse_errors() {
+        let parsed = parse_file(
+            "CREATE INDEX ON;\nCREATE SEQUENCE;\nNOTIFY;\nALTER VIEW;\nCREATE INDEX i ON t (a);\nNOTIFY pgrst;",
+        );
+        assert!(parsed.problems.is_empty(), "{:?}", parsed.problems);
+        assert_eq!(parsed.statements.len(), 2);
+        let parsed = parse_file("DO $$ BEGIN CREATE SEQUENCE s; END $$;");
+        assert!(parsed.problems.is_empty(), "{:?}", parsed.problems);
+        assert!(matches!(parsed.statements[0].kind, StatementKind::CreateSequence { .. }));
     }
 
     fn strip_expressions(kind: Option<StatementKind>) -> Option<StatementKind> {
