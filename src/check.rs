@@ -166,14 +166,10 @@ fn check_set(
     }
     if let Some(extra) = extra {
         let parsed = sql::parse_file(extra);
-        replay.file(FileId(u32::MAX), &parsed.statements);
+        replay.outside_history(FileId(u32::MAX), &parsed.statements);
     }
     let (catalog, touches) = replay.finish_with_touches();
     let mut found = rules::check(&catalog, settings);
-    // The extra SQL is not a migration with a place in the history.
-    found.retain(|f| {
-        f.rule.sources != rules::Sources::Static || f.location.is_none_or(|span| span.file != FileId(u32::MAX))
-    });
     // Findings about a whole migration file (NL017) are named by the file.
     for finding in
         found.iter_mut().filter(|f| f.object.kind == ObjectKind::Statement && f.object.name.is_empty())

@@ -23,6 +23,9 @@ pub(super) struct History {
     file_change: Option<usize>,
     /// The tables this file created, so that the end of a file does not scan them all.
     created_in_file: Vec<TableId>,
+    /// Replaying SQL that is not a migration (a fix checked after the last one): it has
+    /// no place in the history.
+    paused: bool,
 }
 
 impl History {
@@ -34,6 +37,14 @@ impl History {
 impl Replay {
     fn exposed(&self, schema: &str) -> bool {
         self.history.exposed_schemas.iter().any(|exposed| exposed == schema)
+    }
+
+    /// Applies `statements` as one more file that is not a migration: the catalog
+    /// changes, the history (late RLS, schema-cache changes) does not.
+    pub fn outside_history(&mut self, file: crate::model::FileId, statements: &[crate::sql::Statement]) {
+        self.history.paused = true;
+        self.file(file, statements);
+        self.history.paused = false;
     }
 
     pub(super) fn history_start_file(&mut self) {
@@ -61,7 +72,8 @@ impl Replay {
     /// `ENABLE ROW LEVEL SECURITY` on table `id`: late when an earlier file created the
     /// table and left it off.
     pub(super) fn rls_enabled(&mut self, id: TableId, span: Span) {
-        if self.history.rls_off_after_creation.remove(&id)
+        if !self.history.paused
+            && self.history.rls_off_after_creation.remove(&id)
             && let Some(table) = self.catalog.table_mut(id)
         {
             table.rls_enabled_late = Some(span);
@@ -119,6 +131,9 @@ impl Replay {
 
     /// Adds the statement at `span` to this file's API change.
     pub(super) fn record_api_change(&mut self, span: Span) {
+        if self.history.paused {
+            return;
+        }
         match self.history.file_change {
             Some(index) => self.catalog.api_changes[index].reloads = false,
             None => {

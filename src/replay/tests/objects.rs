@@ -325,3 +325,18 @@ fn touches_name_sequences_by_their_final_names() {
     let r = Touched::Sequence { schema: "public".into(), name: "r".into() };
     assert_eq!(summary, vec![(0, r.clone()), (1, r.clone()), (1, r)]);
 }
+
+#[test]
+fn sql_replayed_outside_the_history_leaves_it_alone() {
+    let mut replay = Replay::new(&exposed_public());
+    replay.file(FileId(0), &parse_file("CREATE TABLE t (id int); NOTIFY pgrst;").statements);
+    // A fix checked after the last migration enables RLS and adds a column.
+    let fix = "ALTER TABLE t ENABLE ROW LEVEL SECURITY; ALTER TABLE t ADD COLUMN note text;";
+    replay.outside_history(FileId(u32::MAX), &parse_file(fix).statements);
+    let catalog = replay.finish();
+    let t = table(&catalog, "public", "t");
+    assert!(t.rls_enabled && t.column("note").is_some());
+    assert_eq!(t.rls_enabled_late, None);
+    assert_eq!(catalog.api_changes.len(), 1);
+    assert!(catalog.api_changes[0].reloads);
+}
