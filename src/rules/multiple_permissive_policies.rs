@@ -13,7 +13,8 @@ const COMMANDS: [PolicyCommand; 4] =
 
 pub fn check(catalog: &Catalog, settings: &Settings) -> Vec<Finding> {
     let mut findings = Vec::new();
-    for table in settings.exposed_tables(catalog).filter(|table| table.rls_enabled) {
+    // Tables with RLS off count too: their policies apply once it is on (NL006).
+    for table in settings.exposed_tables(catalog) {
         for role in settings.request_roles().into_iter().filter(|role| catalog.role_exists(role)) {
             // The commands that share one set of policies are reported together.
             let mut groups: Vec<(Vec<&str>, Vec<PolicyCommand>)> = Vec::new();

@@ -7,12 +7,13 @@ use std::collections::BTreeSet;
 
 use super::{Applicability, Finding, Fix, Object, Phase, Settings};
 use crate::fix;
-use crate::model::Catalog;
+use crate::model::{Catalog, TableKind};
 use crate::policy_expr::auth_compared_columns;
 
 pub fn check(catalog: &Catalog, settings: &Settings) -> Vec<Finding> {
     let mut findings = Vec::new();
-    for table in settings.exposed_tables(catalog).filter(|table| table.rls_enabled) {
+    // Tables with RLS off count too: their policies apply once it is on (NL006).
+    for table in settings.exposed_tables(catalog) {
         let mut seen: BTreeSet<String> = BTreeSet::new();
         for policy in &table.policies {
             let columns = [&policy.using, &policy.with_check]
@@ -33,13 +34,9 @@ pub fn check(catalog: &Catalog, settings: &Settings) -> Vec<Finding> {
                     policy.name
                 );
                 let help = format!("add an index on `{name}` that leads with `{column}`");
-                let index = index_name(&table.name, &column);
-                let sql = format!(
-                    "CREATE INDEX CONCURRENTLY IF NOT EXISTS {} ON {} ({});",
-                    fix::ident(&index),
-                    fix::table_name(table),
-                    fix::ident(&column)
-                );
+                // A partitioned table cannot be indexed concurrently: PostgreSQL builds the
+                // index on each partition, holding locks meanwhile.
+                let sql = fix::create_index(table, &column, table.kind != TableKind::PartitionedTable);
                 findings.push(
                     Finding::new("NL014", Object::table(table), message, help, policy.origin)
                         .with_label(format!("filters on `{column}`, which no index leads with"))
@@ -49,14 +46,4 @@ pub fn check(catalog: &Catalog, settings: &Settings) -> Vec<Finding> {
         }
     }
     findings
-}
-
-/// PostgreSQL's own choice for `CREATE INDEX ON table (column)`: `table_column_idx`,
-/// kept within the 63-byte identifier limit.
-fn index_name(table: &str, column: &str) -> String {
-    let mut name = format!("{table}_{column}");
-    while name.len() > 63 - "_idx".len() {
-        name.pop();
-    }
-    name + "_idx"
 }
