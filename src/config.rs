@@ -233,8 +233,11 @@ pub fn template(detected: Option<(crate::source::Layout, &PathBuf)>) -> String {
          # Schemas the Data API serves (\"Exposed schemas\" in the Neon Console).\n\
          exposed_schemas = [\"public\"]\n\
          \n\
-         # Roles that Data API requests run as: `authenticated` with a JWT, `anonymous` without.\n\
+         # Roles that Data API requests with a JWT run as: they need grants and policies.\n\
          api_roles = [\"authenticated\"]\n\
+         \n\
+         # The role requests without a token run as: it should write nothing.\n\
+         anonymous_role = \"anonymous\"\n\
          \n\
          # The role that runs the migrations (owner of the tables they create). Default: the\n\
          # role that runs them, as changed by SET ROLE; in `neonlint db`, the database owner.\n\
@@ -310,10 +313,18 @@ mod tests {
     }
 
     #[test]
+    fn anonymous_role_can_be_renamed_but_not_emptied() {
+        assert_eq!(parse("anonymous_role = \"web_anon\"").unwrap().settings().anonymous_role, "web_anon");
+        let error = parse("anonymous_role = \" \"").unwrap_err();
+        assert!(error.contains("`anonymous_role` is empty"), "{error}");
+    }
+
+    #[test]
     fn the_init_template_parses_to_the_defaults() {
         let config = parse(&template(None)).unwrap();
         assert_eq!(config.exposed_schemas, Config::default().exposed_schemas);
         assert_eq!(config.api_roles, Config::default().api_roles);
+        assert_eq!(config.anonymous_role, "anonymous");
         assert!(!config.assume_data_api_grants && config.migration_role.is_none() && config.layout.is_none());
         for rule in rules::RULES {
             assert_eq!(config.severity(rule), Some(rule.level));
