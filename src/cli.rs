@@ -291,7 +291,7 @@ fn fix_command(dry_run: bool, args: CheckArgs) -> Result<ExitCode, Error> {
     let mut run = check::run(&selections, &config, None)?;
     print_notices(&run);
     run.findings = apply_baseline(run.findings, args.common.baseline.as_deref())?;
-    let blocks = fix::blocks(&run.findings);
+    let blocks = fix::for_migration(fix::blocks(&run.findings));
     let (statements, notes) = fix::statements(&blocks);
     if statements.is_empty() {
         eprintln!("neonlint: nothing to fix: no finding has corrective SQL");

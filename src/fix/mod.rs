@@ -200,6 +200,27 @@ pub fn render(findings: &[Finding], command: &str) -> String {
     out
 }
 
+/// `blocks` made fit for a migration file: migration tools run each file in a transaction,
+/// where `CREATE INDEX CONCURRENTLY` fails, so indexes are built plainly (and the block
+/// says what that costs).
+pub fn for_migration(blocks: Vec<Block>) -> Vec<Block> {
+    const CONCURRENTLY: &str = "CREATE INDEX CONCURRENTLY ";
+    blocks
+        .into_iter()
+        .map(|block| {
+            if !block.sql.contains(CONCURRENTLY) {
+                return block;
+            }
+            let sql = format!(
+                "-- Migration tools run a file in a transaction, where CONCURRENTLY is refused: this build\n\
+                 -- blocks writes to the table while it runs. On a large table, build it CONCURRENTLY outside one.\n{}",
+                block.sql.replace(CONCURRENTLY, "CREATE INDEX ")
+            );
+            Block { sql, ..block }
+        })
+        .collect()
+}
+
 /// `blocks` as separate statements (each with its comments and title), for migration
 /// tools that run one statement at a time; blocks that are only comments (a policy
 /// skeleton to complete) come back apart, for the migration's header.
@@ -345,5 +366,24 @@ mod tests {
         assert_eq!(ident("a\"b"), "\"a\"\"b\"");
         assert_eq!(ident("1st"), "\"1st\"");
         assert_eq!(ident("été"), "\"été\"");
+    }
+
+    #[test]
+    fn migrations_build_indexes_without_concurrently() {
+        let blocks = vec![
+            Block {
+                title: "NL014".into(),
+                sql: "CREATE INDEX CONCURRENTLY IF NOT EXISTS t_a_idx ON public.t (a);".into(),
+            },
+            Block { title: "NL003".into(), sql: "GRANT SELECT ON TABLE public.t TO authenticated;".into() },
+        ];
+        let fitted = for_migration(blocks.clone());
+        assert!(
+            fitted[0].sql.ends_with("\nCREATE INDEX IF NOT EXISTS t_a_idx ON public.t (a);"),
+            "{}",
+            fitted[0].sql
+        );
+        assert!(fitted[0].sql.starts_with("-- "));
+        assert_eq!(fitted[1], blocks[1]);
     }
 }
