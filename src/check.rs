@@ -172,7 +172,8 @@ fn check_set(
     let mut found = rules::check(&catalog, settings);
     // The extra SQL is not a migration with a place in the history.
     found.retain(|f| {
-        f.rule.sources != rules::Sources::Static || f.location.is_none_or(|span| span.file != FileId(u32::MAX))
+        f.rule.sources != rules::Sources::Static
+            || f.location.is_none_or(|span| span.file != FileId(u32::MAX))
     });
     // Findings about a whole migration file (NL017) are named by the file.
     for finding in

@@ -31,11 +31,13 @@ pub fn check(catalog: &Catalog, settings: &Settings) -> Vec<Finding> {
                 policy.name,
                 table.qualified_name()
             );
-            let help = "wrap each call in its own scalar subquery, `(select auth.user_id()) = user_id`, which \
+            let help =
+                "wrap each call in its own scalar subquery, `(select auth.user_id()) = user_id`, which \
                         PostgreSQL evaluates once per statement"
-                .to_string();
-            let mut finding = Finding::new("NL013", Object::policy(table, policy), message, help, policy.origin)
-                .with_label(format!("{listed} evaluated per row"));
+                    .to_string();
+            let mut finding =
+                Finding::new("NL013", Object::policy(table, policy), message, help, policy.origin)
+                    .with_label(format!("{listed} evaluated per row"));
             let using = policy.using.as_deref().and_then(hoist_auth_calls);
             let with_check = policy.with_check.as_deref().and_then(hoist_auth_calls);
             if using.is_some() || with_check.is_some() {
@@ -48,7 +50,8 @@ pub fn check(catalog: &Catalog, settings: &Settings) -> Vec<Finding> {
                     sql.push_str(&format!("\n  WITH CHECK ({with_check})"));
                 }
                 sql.push(';');
-                finding = finding.with_fix(Fix { sql, applicability: Applicability::Safe, phase: Phase::Policy });
+                finding =
+                    finding.with_fix(Fix { sql, applicability: Applicability::Safe, phase: Phase::Policy });
             }
             findings.push(finding);
         }

@@ -28,9 +28,10 @@ pub fn check(catalog: &Catalog, settings: &Settings) -> Vec<Finding> {
                     _ => "read and write",
                 }
             );
-            let help = "say which rows each role may write, for example `(select auth.user_id()) = user_id`; \
+            let help =
+                "say which rows each role may write, for example `(select auth.user_id()) = user_id`; \
                         if every row really is open to them, name the roles and suppress this with a reason"
-                .to_string();
+                    .to_string();
             findings.push(
                 Finding::new("NL010", Object::policy(table, policy), message, help, policy.origin)
                     .with_label(format!("{clause} is always true")),
