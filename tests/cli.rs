@@ -64,7 +64,7 @@ fn bad_config_is_exit_2_naming_the_key() {
 #[test]
 fn binary_and_non_utf8_files_are_findings_and_the_others_still_run() {
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "1_init.sql", "CREATE TABLE public.t (id int);\n");
+    write(dir.path(), "1_init.sql", "CREATE TABLE public.t (id int);\nNOTIFY pgrst, 'reload schema';\n");
     write(dir.path(), "2_blob.sql", b"\x00\x01\x02binary");
     write(dir.path(), "3_latin1.sql", b"-- caf\xe9\nCREATE TABLE public.u ();\n");
     let mut actual = findings(&[dir.path().to_str().unwrap()]);
@@ -175,7 +175,7 @@ fn human_output_has_no_colour_codes_when_not_a_terminal() {
     let run = neonlint(&["check", fixture("demo").to_str().unwrap()]);
     assert!(!run.stdout.contains('\u{1b}'), "{}", run.stdout);
     assert!(
-        run.stdout.ends_with("neonlint: 7 errors, 1 warning, 0 infos in 4 files (20 statements)\n"),
+        run.stdout.ends_with("neonlint: 7 errors, 1 warning, 0 infos in 4 files (26 statements)\n"),
         "{}",
         run.stdout
     );
@@ -201,7 +201,7 @@ fn json_report_follows_the_contract() {
     );
     assert_eq!(
         report["summary"],
-        serde_json::json!({"errors": 2, "warnings": 0, "infos": 0, "files": 1, "statements": 6})
+        serde_json::json!({"errors": 2, "warnings": 0, "infos": 0, "files": 1, "statements": 8})
     );
     // Schema-level findings have no location.
     let run = neonlint(&[

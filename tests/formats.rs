@@ -107,7 +107,7 @@ fn github_commands_for_the_demo() {
          ON public.profiles FOR ALL TO authenticated%0A  USING ((select auth.user_id()) = user_id)%0A  \
          WITH CHECK ((select auth.user_id()) = user_id);"
     ));
-    assert_eq!(lines[8], "neonlint: 7 errors, 1 warning, 0 infos in 4 files (20 statements)");
+    assert_eq!(lines[8], "neonlint: 7 errors, 1 warning, 0 infos in 4 files (26 statements)");
     insta::assert_snapshot!("demo_github", run.stdout);
 }
 
@@ -122,13 +122,13 @@ fn github_command_without_a_location_has_no_file() {
          enabled with \"Grant public schema access\", the Console set them: set \
          `assume_data_api_grants = true` in neonlint.toml%0A%0AFix (safe):%0AALTER DEFAULT PRIVILEGES IN \
          SCHEMA public GRANT INSERT, UPDATE, DELETE ON TABLES TO authenticated;\n\
-         neonlint: 0 errors, 1 warning, 0 infos in 1 file (5 statements)\n"
+         neonlint: 0 errors, 1 warning, 0 infos in 1 file (7 statements)\n"
     );
 }
 
 #[test]
 fn github_prints_only_the_summary_when_clean() {
-    assert_eq!(report("github", CLEAN), "neonlint: no findings in 1 file (11 statements)\n");
+    assert_eq!(report("github", CLEAN), "neonlint: no findings in 1 file (14 statements)\n");
 }
 
 #[test]
@@ -144,7 +144,7 @@ fn info_findings_are_notices_and_notes() {
     assert!(
         notice.starts_with(&format!("::notice file={PROJECTS},line=18,col=1,title=NL002 rls-no-policy::"))
     );
-    assert!(github.ends_with("neonlint: 7 errors, 0 warnings, 1 info in 4 files (20 statements)\n"));
+    assert!(github.ends_with("neonlint: 7 errors, 0 warnings, 1 info in 4 files (26 statements)\n"));
 
     let gcc = run("gcc");
     assert!(gcc.contains(&format!("{PROJECTS}:18:1: note: table `public.projects` has row-level security")));

@@ -96,7 +96,7 @@ fn unused_ignore() {
         "unused-ignore",
         vec![
             found("NL900", "001_tables.sql", "001_tables.sql", 4),
-            found("NL900", "001_tables.sql", "001_tables.sql", 10),
+            found("NL900", "001_tables.sql", "001_tables.sql", 11),
         ],
     );
 }
@@ -118,7 +118,7 @@ fn missing_schema_usage() {
     let bad = fixture("rules/missing-schema-usage/bad");
     assert_findings(
         findings(&["--schema", "public", "--schema", "api", bad.to_str().unwrap()]),
-        vec![found("NL007", "public", "", 0), found("NL007", "api", "001_schemas.sql", 6)],
+        vec![found("NL007", "public", "", 0), found("NL007", "api", "001_schemas.sql", 7)],
         "missing-schema-usage/bad with api exposed",
     );
     let good = fixture("rules/missing-schema-usage/good");

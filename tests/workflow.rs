@@ -47,7 +47,7 @@ fn config_ignores_match_objects_by_glob_and_unused_ones_are_reported() {
     write(
         &dir.path().join("migrations/1_init.sql"),
         &format!(
-            "{GRANTS}CREATE TABLE public.audit_log (id int);\nCREATE TABLE public.audit_2024 (id int);\nCREATE TABLE public.todos (id int);\n"
+            "{GRANTS}CREATE TABLE public.audit_log (id int);\nCREATE TABLE public.audit_2024 (id int);\nCREATE TABLE public.todos (id int);\nNOTIFY pgrst, 'reload schema';\n"
         ),
     );
     write(
@@ -77,7 +77,7 @@ fn a_statement_comment_covers_findings_about_what_the_statement_touches() {
     let dir = tempfile::tempdir().unwrap();
     write(
         &dir.path().join("migrations/1_init.sql"),
-        &format!("{GRANTS}CREATE TABLE public.lookup (id int);\n"),
+        &format!("{GRANTS}CREATE TABLE public.lookup (id int);\nNOTIFY pgrst, 'reload schema';\n"),
     );
     // The finding points at 1_init.sql; the comment sits above a later statement on the table.
     write(
@@ -86,9 +86,13 @@ fn a_statement_comment_covers_findings_about_what_the_statement_touches() {
          -- neonlint-ignore NL001\nGRANT SELECT ON public.lookup TO anonymous;\n",
     );
     // COMMENT ON changes nothing the model holds: that comment is unused; the GRANT one is not.
+    // It silences only NL001: the anonymous role reading a table without RLS stays reported.
     assert_findings(
         findings_in(dir.path(), &[]),
-        vec![found("NL900", "2_comment.sql", "2_comment.sql", 1)],
+        vec![
+            found("NL015", "public.lookup", "1_init.sql", 2),
+            found("NL900", "2_comment.sql", "2_comment.sql", 1),
+        ],
         "comment above a statement that touches the table",
     );
 }
@@ -108,7 +112,7 @@ fn changed_since_reports_only_what_changed_files_cause_or_touch() {
     let migrations = root.join("supabase/migrations");
     write(
         &migrations.join("20240101000000_init.sql"),
-        &format!("{GRANTS}CREATE TABLE public.old_debt (id int);\n"),
+        &format!("{GRANTS}CREATE TABLE public.old_debt (id int);\nNOTIFY pgrst, 'reload schema';\n"),
     );
     git(root, &["add", "."]);
     git(root, &["commit", "-qm", "init"]);
@@ -118,7 +122,10 @@ fn changed_since_reports_only_what_changed_files_cause_or_touch() {
     assert!(run.stderr.contains("no migration changed since `HEAD`"), "{}", run.stderr);
     assert_findings(common::parse_findings(&run.stdout), vec![], "nothing changed");
 
-    write(&migrations.join("20240102000000_todos.sql"), "CREATE TABLE public.todos (id int);\n");
+    write(
+        &migrations.join("20240102000000_todos.sql"),
+        "CREATE TABLE public.todos (id int);\nNOTIFY pgrst, 'reload schema';\n",
+    );
     assert_findings(
         findings_in(root, &["--changed-since", "HEAD"]),
         vec![found("NL001", "public.todos", "20240102000000_todos.sql", 1)],
@@ -136,7 +143,10 @@ fn baseline_hides_known_findings_and_only_new_ones_fail() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
     let migrations = root.join("migrations");
-    write(&migrations.join("1_init.sql"), &format!("{GRANTS}CREATE TABLE public.old_debt (id int);\n"));
+    write(
+        &migrations.join("1_init.sql"),
+        &format!("{GRANTS}CREATE TABLE public.old_debt (id int);\nNOTIFY pgrst, 'reload schema';\n"),
+    );
     let run = neonlint_in(root, &["baseline", "neonlint-baseline.json"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(run.stderr.contains("wrote neonlint-baseline.json with 1 finding"), "{}", run.stderr);
@@ -146,9 +156,14 @@ fn baseline_hides_known_findings_and_only_new_ones_fail() {
     // Lines above the known finding move; a new table arrives.
     write(
         &migrations.join("1_init.sql"),
-        &format!("-- moved down\n\n{GRANTS}CREATE TABLE public.old_debt (id int);\n"),
+        &format!(
+            "-- moved down\n\n{GRANTS}CREATE TABLE public.old_debt (id int);\nNOTIFY pgrst, 'reload schema';\n"
+        ),
     );
-    write(&migrations.join("2_new.sql"), "CREATE TABLE public.fresh (id int);\n");
+    write(
+        &migrations.join("2_new.sql"),
+        "CREATE TABLE public.fresh (id int);\nNOTIFY pgrst, 'reload schema';\n",
+    );
     assert_findings(
         findings_in(root, &["--baseline", "neonlint-baseline.json"]),
         vec![found("NL001", "public.fresh", "2_new.sql", 1)],
