@@ -1189,7 +1189,7 @@ mod tests {
         assert_eq!(lines[0].trim(), "");
         assert!(lines[1].starts_with("ALTER DEFAULT PRIVILEGES IN SCHEMA public"));
         assert!(lines[4].starts_with("CREATE POLICY todos_owner"));
-        assert_eq!(lines[6].trim(), "");
+        assert_eq!(lines[6].trim(), "NOTIFY pgrst, 'reload schema';");
         assert!(lines[7..].iter().all(|line| line.trim().is_empty()), "{lines:?}");
         assert!(!up_half.contains("DROP POLICY") && !up_half.contains("DISABLE"));
     }
