@@ -13,6 +13,7 @@
 mod classify;
 mod do_block;
 mod fallback;
+mod keywords;
 pub mod lexer;
 mod parse;
 mod routine;
@@ -23,8 +24,9 @@ use crate::model::{
 };
 
 pub use fallback::is_serial;
+pub use keywords::quote_ident;
 pub use parse::parse_file;
-pub use routine::{ArgType, arg_types, normalise_type, quote_ident};
+pub use routine::{ArgType, arg_types, normalise_type};
 
 /// A name as written, case-folded: unquoted parts lower-cased, quoted parts kept.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
