@@ -6,7 +6,7 @@
 
 use super::{Applicability, Finding, Fix, Object, Phase, Settings};
 use crate::fix;
-use crate::model::{Catalog, Grantee, Privileges, Table};
+use crate::model::{Catalog, Privileges, Table};
 
 pub fn check(catalog: &Catalog, settings: &Settings) -> Vec<Finding> {
     let role = settings.anonymous_role.as_str();
@@ -44,16 +44,9 @@ fn finding(catalog: &Catalog, table: &Table, role: &str) -> Option<Finding> {
     let mut finding = Finding::new("NL015", Object::table(table), message, help, table.origin)
         .with_label(format!("`{role}` gets {risky} here"));
     // A revoke cannot take away what the role holds as (a member of) the owner.
-    if !catalog.acts_as(role, &table.owner) {
-        let mut from: Vec<Grantee> = Vec::new();
-        for acl in [&table.acl, &table.column_acl] {
-            for grantee in catalog.granted_through(acl, role, risky) {
-                if !from.contains(&grantee) {
-                    from.push(grantee);
-                }
-            }
-        }
-        from.sort();
+    if let Some(from) =
+        super::revoke_from(catalog, &table.owner, &[&table.acl, &table.column_acl], &[role], risky)
+    {
         let sql =
             format!("REVOKE {risky} ON TABLE {} FROM {};", fix::table_name(table), fix::grantees(&from));
         finding = finding.with_fix(Fix { sql, applicability: Applicability::Review, phase: Phase::Revoke });

@@ -395,6 +395,33 @@ pub fn needed_privileges<'a>(
     (needed, policies)
 }
 
+/// The grantees to revoke `privileges` from so that none of `roles` holds them through
+/// `acls` any more (themselves, `PUBLIC`, roles they inherit from), sorted; `None` when
+/// one of them holds them as (a member of) `owner`, which no revoke changes.
+pub fn revoke_from(
+    catalog: &Catalog,
+    owner: &crate::model::RoleName,
+    acls: &[&crate::model::Acl],
+    roles: &[&str],
+    privileges: Privileges,
+) -> Option<Vec<crate::model::Grantee>> {
+    let mut from = Vec::new();
+    for role in roles {
+        if catalog.acts_as(role, owner) {
+            return None;
+        }
+        for acl in acls {
+            for grantee in catalog.granted_through(acl, role, privileges) {
+                if !from.contains(&grantee) {
+                    from.push(grantee);
+                }
+            }
+        }
+    }
+    from.sort();
+    Some(from)
+}
+
 /// What a finding is about, as the JSON contract names it.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct Object {

@@ -6,7 +6,7 @@
 
 use super::{Applicability, Finding, Fix, Object, Phase, Settings, Severity};
 use crate::fix;
-use crate::model::{Catalog, Function, Grantee, Privileges};
+use crate::model::{Catalog, Function, Privileges};
 
 pub fn check(catalog: &Catalog, settings: &Settings) -> Vec<Finding> {
     catalog
@@ -46,16 +46,9 @@ fn finding(catalog: &Catalog, settings: &Settings, function: &Function) -> Optio
     let mut sql = String::new();
     // Revoke from every grantee the callers hold EXECUTE through, unless one of them
     // calls it as (a member of) the owner, which no revoke changes.
-    if !callers.iter().any(|role| catalog.acts_as(role, &function.owner)) {
-        let mut from: Vec<Grantee> = Vec::new();
-        for role in &callers {
-            for grantee in catalog.granted_through(&function.acl, role, Privileges::EXECUTE) {
-                if !from.contains(&grantee) {
-                    from.push(grantee);
-                }
-            }
-        }
-        from.sort();
+    if let Some(from) =
+        super::revoke_from(catalog, &function.owner, &[&function.acl], &callers, Privileges::EXECUTE)
+    {
         sql.push_str(&format!(
             "REVOKE EXECUTE ON FUNCTION {} FROM {};",
             fix::function_name(name),

@@ -5,7 +5,7 @@
 
 use super::{Applicability, Finding, Fix, Object, Phase, Settings};
 use crate::fix;
-use crate::model::{Catalog, Grantee, Privileges, Table, TableKind};
+use crate::model::{Catalog, Privileges, Table, TableKind};
 
 pub fn check(catalog: &Catalog, settings: &Settings) -> Vec<Finding> {
     catalog
@@ -74,22 +74,15 @@ fn finding(catalog: &Catalog, settings: &Settings, table: &Table) -> Option<Find
     })
 }
 
-/// `REVOKE SELECT` from every grantee through which the readers hold it, or `None` when
-/// one of them reads as (a member of) the owner, which no revoke changes.
+/// `REVOKE SELECT` from every grantee the readers hold it through, or `None` when one
+/// of them reads as (a member of) the owner.
 fn revoke_select(catalog: &Catalog, table: &Table, readers: &[&str]) -> Option<String> {
-    let mut from: Vec<Grantee> = Vec::new();
-    for role in readers {
-        if catalog.acts_as(role, &table.owner) {
-            return None;
-        }
-        for acl in [&table.acl, &table.column_acl] {
-            for grantee in catalog.granted_through(acl, role, Privileges::SELECT) {
-                if !from.contains(&grantee) {
-                    from.push(grantee);
-                }
-            }
-        }
-    }
-    from.sort();
+    let from = super::revoke_from(
+        catalog,
+        &table.owner,
+        &[&table.acl, &table.column_acl],
+        readers,
+        Privileges::SELECT,
+    )?;
     Some(format!("REVOKE SELECT ON {} FROM {};", fix::table_name(table), fix::grantees(&from)))
 }
