@@ -246,6 +246,7 @@ async fn read_functions<C: GenericClient>(
             acl: Acl::default(),
             security_definer: row.get("security_definer"),
             sets_search_path: row.get("sets_search_path"),
+            trigger: row.get("trigger"),
             origin: None,
         });
         grant_row(&mut function.acl, &row);
@@ -469,6 +470,7 @@ const FUNCTIONS: &str = concat!(
      COALESCE((SELECT pg_catalog.string_agg(pg_catalog.format_type(arg.type_oid, NULL), ', ' ORDER BY arg.ordinal) \
        FROM pg_catalog.unnest(p.proargtypes) WITH ORDINALITY AS arg(type_oid, ordinal)), '') AS args, \
      p.prokind AS kind, p.prosecdef AS security_definer, \
+     p.prorettype IN ('pg_catalog.trigger'::pg_catalog.regtype, 'pg_catalog.event_trigger'::pg_catalog.regtype) AS trigger, \
      EXISTS (SELECT 1 FROM pg_catalog.unnest(p.proconfig) setting \
        WHERE setting LIKE 'search\\_path=%') AS sets_search_path, \
      pg_catalog.pg_get_userbyid(p.proowner)::text AS owner, ",

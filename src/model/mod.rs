@@ -239,6 +239,8 @@ pub struct Function {
     pub security_definer: bool,
     /// The function has its own `search_path` setting (`SET search_path = …`).
     pub sets_search_path: bool,
+    /// Returns `trigger` or `event_trigger`: only a trigger can call it, not the Data API.
+    pub trigger: bool,
     pub origin: Option<Span>,
 }
 

@@ -75,6 +75,7 @@ impl Replay {
             acl,
             security_definer: create.security_definer,
             sets_search_path: create.sets_search_path,
+            trigger: create.returns_trigger,
             origin: Some(span),
         };
         self.catalog.functions.insert(key, function);

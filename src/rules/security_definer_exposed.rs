@@ -12,7 +12,8 @@ pub fn check(catalog: &Catalog, settings: &Settings) -> Vec<Finding> {
     catalog
         .functions
         .values()
-        .filter(|function| function.security_definer && !function.procedure)
+        // Procedures and trigger functions cannot be called through the Data API.
+        .filter(|function| function.security_definer && !function.procedure && !function.trigger)
         .filter(|function| settings.is_exposed(&function.key.schema))
         .filter_map(|function| finding(catalog, settings, function))
         .collect()

@@ -254,6 +254,8 @@ pub struct CreateFunction {
     pub procedure: bool,
     pub security_definer: bool,
     pub sets_search_path: bool,
+    /// `RETURNS trigger` or `event_trigger`: only a trigger can call it.
+    pub returns_trigger: bool,
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -599,6 +599,7 @@ impl<'a> Reader<'a> {
             procedure,
             security_definer: false,
             sets_search_path: false,
+            returns_trigger: false,
         };
         // Attributes come in any order, before and after the body; a `BEGIN ATOMIC`
         // body is always last.
@@ -612,6 +613,12 @@ impl<'a> Reader<'a> {
                 if let Some(sets) = self.search_path_setting() {
                     create.sets_search_path = sets;
                 }
+            } else if self.eat("returns") {
+                // `[pg_catalog.]trigger` or `event_trigger`.
+                if self.eat("pg_catalog") {
+                    self.eat_punct(b'.');
+                }
+                create.returns_trigger = self.peek_is("trigger") || self.peek_is("event_trigger");
             } else if self.peek_is("begin") && self.peek_nth_is(1, "atomic") {
                 break;
             } else {
@@ -921,6 +928,28 @@ mod tests {
             Some(StatementKind::CreateFunction(create)) => create,
             other => panic!("{statement}: {other:?}"),
         }
+    }
+
+    #[test]
+    fn trigger_functions_are_told_apart() {
+        assert!(
+            create("CREATE FUNCTION t() RETURNS trigger LANGUAGE plpgsql AS $$ begin return new; end $$")
+                .returns_trigger
+        );
+        assert!(
+            create(
+                "create function t() returns pg_catalog.event_trigger as $$ begin end $$ language plpgsql"
+            )
+            .returns_trigger
+        );
+        assert!(
+            !create("CREATE FUNCTION t() RETURNS TABLE (trigger text) AS 'select 1' LANGUAGE sql")
+                .returns_trigger
+        );
+        assert!(
+            !create("CREATE FUNCTION t() RETURNS SETOF public.trigger_log AS 'select 1' LANGUAGE sql")
+                .returns_trigger
+        );
     }
 
     #[test]
