@@ -9,8 +9,10 @@
 //! sqlparser and read by walking the tree; text it cannot parse gives no answer (`false`,
 //! empty, `None`), never a panic. This module does no I/O and knows nothing of the model.
 
+use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::ops::ControlFlow;
+use std::rc::Rc;
 
 use sqlparser::ast::{
     BinaryOperator, CastKind, DataType, Expr, Function, GroupByExpr, InTarget, ObjectNamePart, Query, Select,
@@ -25,18 +27,14 @@ use sqlparser::tokenizer::Token;
 /// `true OR x`, `NOT false`, `TRUE::boolean`. A comparison of a column with itself is not
 /// (`x = x` is NULL, so false, when `x` is NULL).
 pub fn is_always_true(expr: &str) -> bool {
-    parse(expr).is_some_and(|expr| constant(&expr) == Some(Constant::Bool(true)))
+    facts(expr).always_true
 }
 
 /// The auth calls (`auth.user_id()`, `auth.uid()`, `auth.session()`, `auth.jwt()`,
 /// `current_setting(…)`) that PostgreSQL evaluates once per row, as text: those that are not
 /// inside an uncorrelated subquery expression such as `(select auth.user_id())`.
 pub fn per_row_auth_calls(expr: &str) -> Vec<String> {
-    let Some(expr) = parse(expr) else {
-        return Vec::new();
-    };
-    let analysis = Analysis::of(&expr);
-    analysis.calls.into_iter().filter(|call| call.per_row).map(|call| call.text).collect()
+    facts(expr).per_row_calls.clone()
 }
 
 /// The expression rewritten so that no auth call runs per row, for `ALTER POLICY`: each
@@ -68,11 +66,47 @@ pub fn hoist_auth_calls(expr: &str) -> Option<String> {
 /// auth call, bare or in a scalar subquery, on either side: unqualified names, lower-cased
 /// unless quoted. `(select auth.user_id()) = todos.user_id` gives `["user_id"]`.
 pub fn auth_compared_columns(expr: &str) -> Vec<String> {
-    let Some(expr) = parse(expr) else {
-        return Vec::new();
-    };
+    facts(expr).compared_columns.clone()
+}
+
+/// What the rules ask of one expression, read from one parse.
+#[derive(Debug, Default)]
+struct Facts {
+    always_true: bool,
+    per_row_calls: Vec<String>,
+    compared_columns: Vec<String>,
+}
+
+thread_local! {
+    /// Facts by expression text. Several rules ask about the same policy, and projects
+    /// repeat the same few expressions across many tables: each is parsed once per run.
+    static FACTS: RefCell<HashMap<String, Rc<Facts>>> = RefCell::new(HashMap::new());
+}
+
+fn facts(text: &str) -> Rc<Facts> {
+    if let Some(found) = FACTS.with(|cache| cache.borrow().get(text).cloned()) {
+        return found;
+    }
+    let facts = Rc::new(match parse(text) {
+        None => Facts::default(),
+        Some(expr) => Facts {
+            always_true: constant(&expr) == Some(Constant::Bool(true)),
+            per_row_calls: Analysis::of(&expr)
+                .calls
+                .into_iter()
+                .filter(|call| call.per_row)
+                .map(|call| call.text)
+                .collect(),
+            compared_columns: compared_columns(&expr),
+        },
+    });
+    FACTS.with(|cache| cache.borrow_mut().insert(text.to_string(), Rc::clone(&facts)));
+    facts
+}
+
+fn compared_columns(expr: &Expr) -> Vec<String> {
     let mut columns: Vec<String> = Vec::new();
-    let _ = visit_expressions(&expr, |expr| {
+    let _ = visit_expressions(expr, |expr| {
         let column = match expr {
             Expr::BinaryOp { left, op: BinaryOperator::Eq, right } if is_auth_value(left) => column_of(right),
             Expr::BinaryOp { left, op: BinaryOperator::Eq, right } if is_auth_value(right) => column_of(left),
