@@ -9,7 +9,7 @@
 use std::collections::BTreeSet;
 
 use super::Replay;
-use crate::model::{ApiChange, Span, TableId};
+use crate::model::{ApiChange, FunctionKey, Span, TableId};
 use crate::sql::{AlterFunctionAction, AlterTableAction, ObjectRef, StatementKind};
 
 /// What replay remembers between statements and files for the history facts.
@@ -169,7 +169,14 @@ impl Replay {
             self.path()
                 .into_iter()
                 .find(|schema| {
-                    self.catalog.functions.keys().any(|key| key.schema == *schema && key.name == name.name)
+                    // Keys sort by schema, then name: the first key from here tells.
+                    let start =
+                        FunctionKey { schema: schema.clone(), name: name.name.clone(), args: String::new() };
+                    self.catalog
+                        .functions
+                        .range(start..)
+                        .next()
+                        .is_some_and(|(key, _)| key.schema == *schema && key.name == name.name)
                 })
                 .or_else(|| self.creation_schema())
         });
