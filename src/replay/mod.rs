@@ -917,6 +917,13 @@ fn alter_table_in_place(table: &mut Table, action: &AlterTableAction, span: Span
                 column.uses_sequence |= !*identity;
             }
         }
+        // The sequence stays (a serial column still owns it); the default no longer uses it.
+        AlterTableAction::DropDefault { column } => {
+            if let Some(column) = table.columns.iter_mut().find(|c| c.name == *column) {
+                column.uses_sequence = false;
+                column.sequence = None;
+            }
+        }
         AlterTableAction::RenameTo(_)
         | AlterTableAction::SetSchema(_)
         | AlterTableAction::OwnerTo(_)

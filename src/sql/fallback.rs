@@ -584,6 +584,9 @@ impl<'a> Cursor<'a> {
                     sequence: default_sequence(rest_as_written),
                 });
             }
+            if rest.starts_with("set default") || rest.starts_with("drop default") {
+                return Some(AlterTableAction::DropDefault { column });
+            }
         }
         None
     }

@@ -302,6 +302,11 @@ pub enum AlterTableAction {
         /// `SET DEFAULT nextval('name')`: the sequence as written.
         sequence: Option<SequenceName>,
     },
+    /// `ALTER COLUMN c DROP DEFAULT`, or `SET DEFAULT` to an expression without
+    /// `nextval`: the column no longer draws from a sequence.
+    DropDefault {
+        column: String,
+    },
     /// `ADD PRIMARY KEY | UNIQUE (column, …)`: the column its index leads with.
     AddIndexConstraint {
         name: Option<String>,

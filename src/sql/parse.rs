@@ -576,6 +576,9 @@ fn alter_table_action(operation: sp::AlterTableOperation) -> Option<AlterTableAc
                     sequence: default_sequence(&value.to_string()),
                 }
             }
+            sp::AlterColumnOperation::SetDefault { .. } | sp::AlterColumnOperation::DropDefault => {
+                AlterTableAction::DropDefault { column: ident(&column_name) }
+            }
             _ => return None,
         },
         sp::AlterTableOperation::AddConstraint { constraint, .. } => {

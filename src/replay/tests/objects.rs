@@ -340,3 +340,16 @@ fn sql_replayed_outside_the_history_leaves_it_alone() {
     assert_eq!(catalog.api_changes.len(), 1);
     assert!(catalog.api_changes[0].reloads);
 }
+
+#[test]
+fn dropping_or_replacing_a_default_unlinks_its_sequence() {
+    let catalog = replay(&["CREATE TABLE d (id serial PRIMARY KEY, n serial, m serial);
+         ALTER TABLE d ALTER COLUMN id DROP DEFAULT;
+         ALTER TABLE d ALTER n SET DEFAULT 0;
+         ALTER TABLE d ALTER COLUMN m SET DEFAULT nextval('d_m_seq'::regclass);"]);
+    let d = table(&catalog, "public", "d");
+    let linked = |name: &str| d.column(name).unwrap().sequence.is_some();
+    assert!(!linked("id") && !linked("n") && linked("m"));
+    // The serial sequences stay: the columns still own them.
+    assert!(catalog.sequences.contains_key(&QualifiedName::new("public", "d_id_seq")));
+}
