@@ -197,6 +197,7 @@ fn auth_call_per_row() {
             found("NL013", "todos_write on public.todos", "001_tables.sql", 14),
             found("NL013", "todos_remove on public.todos", "001_tables.sql", 18),
             found("NL013", "todos_create on public.todos", "001_tables.sql", 21),
+            found("NL013", "notes_owner on public.notes", "001_tables.sql", 28),
         ],
     );
 }

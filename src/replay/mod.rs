@@ -613,9 +613,19 @@ impl Replay {
     fn alter_table(&mut self, id: TableId, action: &AlterTableAction, span: Span) {
         match action {
             AlterTableAction::RenameTo(new_name) => {
-                let Some(schema) = self.catalog.table(id).map(|t| t.schema.clone()) else { return };
+                let Some((schema, old_name)) =
+                    self.catalog.table(id).map(|t| (t.schema.clone(), t.name.clone()))
+                else {
+                    return;
+                };
                 if self.catalog.table_id(&schema, new_name).is_none() {
                     self.catalog.move_table(id, &schema, new_name);
+                    if let Some(table) = self.catalog.table_mut(id) {
+                        // Its own policies name it as `old.column`; they follow the rename.
+                        rewrite_policies(table, |expr| {
+                            crate::sql::rename_qualifier(expr, &old_name, new_name)
+                        });
+                    }
                 }
             }
             AlterTableAction::SetSchema(schema) => {
@@ -895,6 +905,9 @@ fn alter_table_in_place(table: &mut Table, action: &AlterTableAction, span: Span
             if let Some(column) = table.columns.iter_mut().find(|column| column.name == *from) {
                 column.name = to.clone();
             }
+            // PostgreSQL stores policy expressions by column number: they follow the rename.
+            let name = table.name.clone();
+            rewrite_policies(table, |expr| crate::sql::rename_column(expr, &[name.as_str()], from, to));
             for index in &mut table.indexes {
                 if index.first_column.as_ref() == Some(from) {
                     index.first_column = Some(to.clone());
@@ -930,6 +943,15 @@ fn alter_table_in_place(table: &mut Table, action: &AlterTableAction, span: Span
         | AlterTableAction::AttachPartition(_)
         | AlterTableAction::DetachPartition(_)
         | AlterTableAction::AddIndexConstraint { .. } => {}
+    }
+}
+
+/// Applies `rename` to the `USING` and `WITH CHECK` text of every policy of `table`.
+fn rewrite_policies(table: &mut Table, rename: impl Fn(&str) -> String) {
+    for policy in &mut table.policies {
+        for expr in [&mut policy.using, &mut policy.with_check].into_iter().flatten() {
+            *expr = rename(expr);
+        }
     }
 }
 

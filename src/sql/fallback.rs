@@ -8,6 +8,7 @@
 
 mod objects;
 
+use super::ident::unquote;
 use super::lexer::{Lexer, Token, TokenKind};
 use super::{
     AlterPolicy, AlterTableAction, CreatePolicy, CreateTable, CreateView, DefaultPrivilegeChange,
@@ -915,11 +916,6 @@ pub fn search_path_list(value: &str) -> Vec<String> {
         cursor.eat_punct(b',');
     }
     schemas
-}
-
-/// `"a""b"` → `a"b`.
-pub fn unquote(quoted: &str) -> String {
-    quoted.strip_prefix('"').and_then(|s| s.strip_suffix('"')).unwrap_or(quoted).replace("\"\"", "\"")
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@
 mod classify;
 mod do_block;
 mod fallback;
-mod keywords;
+mod ident;
 pub mod lexer;
 mod parse;
 mod routine;
@@ -24,7 +24,7 @@ use crate::model::{
 };
 
 pub use fallback::is_serial;
-pub use keywords::quote_ident;
+pub use ident::{quote_ident, rename_column, rename_qualifier, unquote};
 pub use parse::parse_file;
 pub use routine::{ArgType, arg_types, normalise_type};
 

@@ -379,7 +379,7 @@ fn ident(ident: &sp::Ident) -> String {
 }
 
 fn fold_or_unquote(text: &str) -> String {
-    if text.starts_with('"') { fallback::unquote(text) } else { fold(text) }
+    if text.starts_with('"') { super::unquote(text) } else { fold(text) }
 }
 
 fn object_ref(name: &sp::ObjectName) -> Option<ObjectRef> {

@@ -10,7 +10,7 @@
 //!
 //! It never fails on a routine statement: one it cannot read is `StatementKind::Other`.
 
-use super::keywords::quote_ident;
+use super::ident::{quote_ident, unquote};
 use super::lexer::{Lexer, Token, TokenKind};
 use super::{
     AlterFunctionAction, CreateFunction, FunctionRef, GrantTarget, ObjectRef, PrivilegeChange, PrivilegeList,
@@ -361,11 +361,6 @@ fn skip_group(tokens: &[Token], mut position: usize, open: u8, close: u8) -> usi
         }
     }
     position
-}
-
-/// `"a""b"` → `a"b`.
-fn unquote(quoted: &str) -> String {
-    quoted.strip_prefix('"').and_then(|s| s.strip_suffix('"')).unwrap_or(quoted).replace("\"\"", "\"")
 }
 
 /// A name as `quote_ident` printed it, back to the name.

@@ -353,3 +353,14 @@ fn dropping_or_replacing_a_default_unlinks_its_sequence() {
     // The serial sequences stay: the columns still own them.
     assert!(catalog.sequences.contains_key(&QualifiedName::new("public", "d_id_seq")));
 }
+
+#[test]
+fn policy_expressions_follow_column_and_table_renames() {
+    let catalog = replay(&["CREATE TABLE todos (id int, user_id text);
+         CREATE POLICY own ON todos USING ((select auth.user_id() = \"todos\".\"user_id\")) WITH CHECK (user_id = auth.user_id());
+         ALTER TABLE todos RENAME COLUMN user_id TO owner_id;
+         ALTER TABLE todos RENAME TO tasks;"]);
+    let policy = &table(&catalog, "public", "tasks").policies[0];
+    assert_eq!(policy.using.as_deref(), Some("(SELECT auth.user_id() = tasks.owner_id)"));
+    assert_eq!(policy.with_check.as_deref(), Some("owner_id = auth.user_id()"));
+}
