@@ -221,6 +221,8 @@ fn anonymous_access() {
         vec![
             found("NL015", "public.posts", "001_tables.sql", 4),
             found("NL015", "public.feedback", "001_tables.sql", 15),
+            found("NL001", "public.notices", "001_tables.sql", 25),
+            found("NL015", "public.notices", "001_tables.sql", 25),
         ],
     );
 }

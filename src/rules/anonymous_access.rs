@@ -6,17 +6,17 @@
 
 use super::{Applicability, Finding, Fix, Object, Phase, Settings};
 use crate::fix;
-use crate::model::{Catalog, Privileges, Table};
+use crate::model::{Catalog, Grantee, Privileges, Table};
 
 pub fn check(catalog: &Catalog, settings: &Settings) -> Vec<Finding> {
     let role = settings.anonymous_role.as_str();
     if !catalog.role_exists(role) {
         return Vec::new();
     }
-    settings.exposed_tables(catalog).filter_map(|table| finding(catalog, table, role)).collect()
+    settings.exposed_tables(catalog).filter_map(|table| finding(catalog, settings, table, role)).collect()
 }
 
-fn finding(catalog: &Catalog, table: &Table, role: &str) -> Option<Finding> {
+fn finding(catalog: &Catalog, settings: &Settings, table: &Table, role: &str) -> Option<Finding> {
     let (table_level, column_level) = catalog.table_privileges(table, role);
     let held = table_level | column_level;
     let mut risky = held & (Privileges::INSERT | Privileges::UPDATE | Privileges::DELETE);
@@ -30,9 +30,11 @@ fn finding(catalog: &Catalog, table: &Table, role: &str) -> Option<Finding> {
     let reads = risky.contains(Privileges::SELECT);
     let writes = risky.without(Privileges::SELECT);
     let what = match (reads, writes.is_empty()) {
-        (true, true) => "read every row of it (row-level security is off)".to_string(),
-        (true, false) => format!("read every row of it (row-level security is off) and has {writes}"),
-        (false, _) => format!("has {writes} on it"),
+        (true, true) => format!("read every row of `{name}` (row-level security is off)"),
+        (true, false) => {
+            format!("read every row of `{name}` (row-level security is off) and use {writes} on it")
+        }
+        (false, _) => format!("use {writes} on `{name}`"),
     };
     let message = format!(
         "`{role}`, the role of requests without a token, can {what}: anyone who finds the API can use it"
@@ -47,9 +49,52 @@ fn finding(catalog: &Catalog, table: &Table, role: &str) -> Option<Finding> {
     if let Some(from) =
         super::revoke_from(catalog, &table.owner, &[&table.acl, &table.column_acl], &[role], risky)
     {
-        let sql =
+        let mut sql =
             format!("REVOKE {risky} ON TABLE {} FROM {};", fix::table_name(table), fix::grantees(&from));
+        for (api_role, privileges) in regrants(catalog, settings, table, &from, risky) {
+            sql.push_str(&format!(
+                "\n-- `{api_role}` held {privileges} through the same grant and its policies need it.\nGRANT {privileges} ON TABLE {} TO {};",
+                fix::table_name(table),
+                fix::ident(api_role)
+            ));
+        }
         finding = finding.with_fix(Fix { sql, applicability: Applicability::Review, phase: Phase::Revoke });
     }
     Some(finding)
+}
+
+/// What each API role loses by revoking `risky` from `from` (`PUBLIC`, a group role)
+/// and still needs for its policies: the fix grants it back to the role itself.
+fn regrants<'a>(
+    catalog: &Catalog,
+    settings: &'a Settings,
+    table: &Table,
+    from: &[Grantee],
+    risky: Privileges,
+) -> Vec<(&'a str, Privileges)> {
+    let mut regrants = Vec::new();
+    for api_role in
+        settings.api_roles.iter().filter(|r| **r != settings.anonymous_role && catalog.role_exists(r))
+    {
+        if catalog.acts_as(api_role, &table.owner) {
+            continue;
+        }
+        let grantees = catalog.effective_grantees(api_role);
+        let (lost, kept) = table.acl.iter().filter(|(grantee, _)| grantees.contains(grantee)).fold(
+            (Privileges::NONE, Privileges::NONE),
+            |(lost, kept), (grantee, held)| {
+                if from.contains(grantee) {
+                    (lost | (held & risky), kept | held.without(risky))
+                } else {
+                    (lost, kept | held)
+                }
+            },
+        );
+        let (needed, _) = super::needed_privileges(catalog, table, api_role);
+        let back = (lost & needed).without(kept);
+        if !back.is_empty() {
+            regrants.push((api_role.as_str(), back));
+        }
+    }
+    regrants
 }
