@@ -102,7 +102,7 @@ fn github_commands_for_the_demo() {
     );
     // The fix's lines stay apart in the annotation.
     assert!(lines[0].ends_with(
-        "Fix (review: changes who can see rows):%0AALTER TABLE public.profiles ENABLE ROW LEVEL SECURITY;\
+        "Fix (review before applying):%0AALTER TABLE public.profiles ENABLE ROW LEVEL SECURITY;\
          %0ADROP POLICY IF EXISTS neonlint_owner_rows ON public.profiles;%0ACREATE POLICY neonlint_owner_rows \
          ON public.profiles FOR ALL TO authenticated%0A  USING ((select auth.user_id()) = user_id)%0A  \
          WITH CHECK ((select auth.user_id()) = user_id);"

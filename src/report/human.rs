@@ -40,7 +40,7 @@ pub fn render_human(
         if let Some(fix) = finding.fix.as_ref().filter(|fix| !fix.sql.is_empty()) {
             out.push_str(match fix.applicability {
                 Applicability::Safe => "  fix:\n",
-                Applicability::Review => "  fix (review: changes who can see rows):\n",
+                Applicability::Review => "  fix (review before applying):\n",
             });
             for line in fix.sql.lines() {
                 out.push_str(&format!("      {}\n", printable(line)));
@@ -86,7 +86,7 @@ pub(super) fn plain_text(finding: &Finding) -> String {
     if let Some(fix) = finding.fix.as_ref().filter(|fix| !fix.sql.is_empty()) {
         text.push_str(match fix.applicability {
             Applicability::Safe => "\n\nFix (safe):",
-            Applicability::Review => "\n\nFix (review: changes who can see rows):",
+            Applicability::Review => "\n\nFix (review before applying):",
         });
         for line in fix.sql.lines() {
             text.push('\n');
@@ -204,7 +204,7 @@ mod tests {
         });
         assert_eq!(
             plain_text(&finding),
-            "table `a\\u{7}b` has RLS off\n\nHelp: enable it\n\nFix (review: changes who can see rows):\n\
+            "table `a\\u{7}b` has RLS off\n\nHelp: enable it\n\nFix (review before applying):\n\
              ALTER TABLE x ENABLE ROW LEVEL SECURITY;\nCREATE POLICY p ON x;"
         );
     }

@@ -1,4 +1,4 @@
-//! NL014 policy-column-unindexed: a policy compares a column with an auth call
+//! NL014 policy-column-unindexed: a policy's `USING` compares a column with an auth call
 //! (`(select auth.user_id()) = user_id`) and no index on the table leads with that
 //! column, so every request filters the whole table. One finding per table and column,
 //! at the first policy that compares it.
@@ -16,10 +16,9 @@ pub fn check(catalog: &Catalog, settings: &Settings) -> Vec<Finding> {
     for table in settings.exposed_tables(catalog) {
         let mut seen: BTreeSet<String> = BTreeSet::new();
         for policy in &table.policies {
-            let columns = [&policy.using, &policy.with_check]
-                .into_iter()
-                .flatten()
-                .flat_map(|expr| auth_compared_columns(expr));
+            // Only USING filters the rows a request reads, updates or deletes; WITH CHECK
+            // looks at the new row alone, which no index helps.
+            let columns = policy.using.iter().flat_map(|expr| auth_compared_columns(expr));
             for column in columns {
                 if table.column(&column).is_none() || !seen.insert(column.clone()) {
                     continue;

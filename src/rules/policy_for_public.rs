@@ -11,7 +11,7 @@ pub fn check(catalog: &Catalog, settings: &Settings) -> Vec<Finding> {
     for table in settings.exposed_tables(catalog) {
         for policy in table.policies.iter().filter(|p| p.permissive && p.roles.contains(&Grantee::Public)) {
             let message = format!(
-                "policy `{}` on `{}` has no `TO`, so it applies to PUBLIC: also to `{}`, the role of requests \
+                "policy `{}` on `{}` applies to PUBLIC (no `TO`, or `TO public`): also to `{}`, the role of requests \
                  without a token",
                 policy.name,
                 table.qualified_name(),
@@ -27,7 +27,7 @@ pub fn check(catalog: &Catalog, settings: &Settings) -> Vec<Finding> {
             );
             let mut finding =
                 Finding::new("NL009", Object::policy(table, policy), message, help, policy.origin)
-                    .with_label("no `TO`: applies to every role");
+                    .with_label("applies to every role (PUBLIC)");
             if !roles.is_empty() {
                 let sql = format!(
                     "ALTER POLICY {} TO {};",
