@@ -96,6 +96,7 @@ impl Replay {
                 actions.iter().any(|action| match action {
                     AlterTableAction::SetSchema(to) => self.exposed(schema) || self.exposed(to),
                     AlterTableAction::RenameTo(_)
+                    | AlterTableAction::AddForeignKey
                     | AlterTableAction::AddColumn(_)
                     | AlterTableAction::DropColumns(_)
                     | AlterTableAction::RenameColumn { .. } => self.exposed(schema),

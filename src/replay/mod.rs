@@ -942,7 +942,8 @@ fn alter_table_in_place(table: &mut Table, action: &AlterTableAction, span: Span
         | AlterTableAction::OwnerTo(_)
         | AlterTableAction::AttachPartition(_)
         | AlterTableAction::DetachPartition(_)
-        | AlterTableAction::AddIndexConstraint { .. } => {}
+        | AlterTableAction::AddIndexConstraint { .. }
+        | AlterTableAction::AddForeignKey => {}
     }
 }
 

@@ -307,6 +307,8 @@ pub enum AlterTableAction {
     DropDefault {
         column: String,
     },
+    /// `ADD [CONSTRAINT n] FOREIGN KEY …`: a relationship the Data API serves (embedding).
+    AddForeignKey,
     /// `ADD PRIMARY KEY | UNIQUE (column, …)`: the column its index leads with.
     AddIndexConstraint {
         name: Option<String>,

@@ -585,6 +585,7 @@ fn alter_table_action(operation: sp::AlterTableOperation) -> Option<AlterTableAc
             let (name, columns) = match &constraint {
                 sp::TableConstraint::PrimaryKey(key) => (&key.name, &key.columns),
                 sp::TableConstraint::Unique(unique) => (&unique.name, &unique.columns),
+                sp::TableConstraint::ForeignKey(_) => return Some(AlterTableAction::AddForeignKey),
                 _ => return None,
             };
             AlterTableAction::AddIndexConstraint {

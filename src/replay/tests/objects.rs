@@ -364,3 +364,19 @@ fn policy_expressions_follow_column_and_table_renames() {
     assert_eq!(policy.using.as_deref(), Some("(SELECT auth.user_id() = tasks.owner_id)"));
     assert_eq!(policy.with_check.as_deref(), Some("owner_id = auth.user_id()"));
 }
+
+#[test]
+fn a_new_foreign_key_changes_what_the_api_serves() {
+    let catalog = replay_with(
+        &exposed_public(),
+        &[
+            "CREATE TABLE u (id int PRIMARY KEY); CREATE TABLE t (id int, u_id int); NOTIFY pgrst;",
+            "ALTER TABLE t ADD CONSTRAINT t_u_fk FOREIGN KEY (u_id) REFERENCES u (id);",
+            "DO $$ BEGIN ALTER TABLE \"t\" ADD CONSTRAINT \"t_u2_fk\" FOREIGN KEY (\"u_id\") REFERENCES \"public\".\"u\"(\"id\");
+             EXCEPTION WHEN duplicate_object THEN null; END $$;",
+            "ALTER TABLE t ADD CONSTRAINT t_id_check CHECK (id > 0);",
+        ],
+    );
+    let files: Vec<(FileId, bool)> = catalog.api_changes.iter().map(|c| (c.first.file, c.reloads)).collect();
+    assert_eq!(files, vec![(FileId(0), true), (FileId(1), false), (FileId(2), false)]);
+}

@@ -159,10 +159,13 @@ impl Cursor<'_> {
         None
     }
 
-    /// `ADD [CONSTRAINT name] PRIMARY KEY | UNIQUE [NULLS [NOT] DISTINCT] (first, …)`,
-    /// after `ADD`; `None` for other constraints.
+    /// `ADD [CONSTRAINT name] PRIMARY KEY | UNIQUE [NULLS [NOT] DISTINCT] (first, …)` or
+    /// `FOREIGN KEY …`, after `ADD`; `None` for other constraints.
     pub(super) fn add_index_constraint(&mut self) -> Option<AlterTableAction> {
         let name = if self.eat("constraint") { Some(self.ident()?) } else { None };
+        if self.eat_all(&["foreign", "key"]) {
+            return Some(AlterTableAction::AddForeignKey);
+        }
         if !self.eat_all(&["primary", "key"]) && !self.eat("unique") {
             return None;
         }
