@@ -8,11 +8,11 @@
 
 mod objects;
 
-use super::ident::unquote;
+use super::cursor::TokenCursor;
 use super::lexer::{Lexer, Token, TokenKind};
 use super::{
     AlterPolicy, AlterTableAction, CreatePolicy, CreateTable, CreateView, DefaultPrivilegeChange,
-    GrantTarget, ObjectRef, PrivilegeChange, PrivilegeList, RoleSpec, StatementKind, fold,
+    GrantTarget, PrivilegeChange, PrivilegeList, RoleSpec, StatementKind,
 };
 use crate::model::{Column, DefaultObjectType, PolicyCommand, Privileges, TableKind};
 
@@ -69,110 +69,24 @@ const COLUMN_CONSTRAINT_WORDS: &[&str] = &[
 const TABLE_CONSTRAINT_WORDS: &[&str] =
     &["constraint", "primary", "unique", "check", "foreign", "exclude", "like"];
 
+impl<'a> TokenCursor<'a> for Cursor<'a> {
+    fn source(&self) -> &'a str {
+        self.source
+    }
+
+    fn peek_nth(&mut self, n: usize) -> Option<Token> {
+        self.tokens.get(self.position + n).copied()
+    }
+
+    fn advance(&mut self, n: usize) {
+        self.position += n;
+    }
+}
+
 impl<'a> Cursor<'a> {
     fn new(source: &'a str) -> Self {
         let tokens = Lexer::new(source).filter(|token| !token.is_comment()).collect();
         Cursor { source, tokens, position: 0 }
-    }
-
-    fn peek(&self) -> Option<Token> {
-        self.tokens.get(self.position).copied()
-    }
-
-    fn peek_is(&self, keyword: &str) -> bool {
-        self.peek().is_some_and(|token| token.is_word(self.source, keyword))
-    }
-
-    fn peek_nth_is(&self, n: usize, keyword: &str) -> bool {
-        self.tokens.get(self.position + n).is_some_and(|token| token.is_word(self.source, keyword))
-    }
-
-    fn eat(&mut self, keyword: &str) -> bool {
-        let matched = self.peek_is(keyword);
-        if matched {
-            self.position += 1;
-        }
-        matched
-    }
-
-    /// Eats every keyword of `sequence` or none of them.
-    fn eat_all(&mut self, sequence: &[&str]) -> bool {
-        let matched = sequence.iter().enumerate().all(|(i, keyword)| self.peek_nth_is(i, keyword));
-        if matched {
-            self.position += sequence.len();
-        }
-        matched
-    }
-
-    fn eat_any(&mut self, keywords: &[&str]) -> Option<String> {
-        let token = self.peek()?;
-        let word = keywords.iter().find(|keyword| token.is_word(self.source, keyword))?;
-        self.position += 1;
-        Some(word.to_string())
-    }
-
-    fn eat_punct(&mut self, punct: u8) -> bool {
-        let matched = self.peek().is_some_and(|token| token.kind == TokenKind::Punct(punct));
-        if matched {
-            self.position += 1;
-        }
-        matched
-    }
-
-    fn at_end(&self) -> bool {
-        self.position >= self.tokens.len()
-    }
-
-    /// An identifier: an unquoted word (folded) or a quoted identifier.
-    fn ident(&mut self) -> Option<String> {
-        let token = self.peek()?;
-        let name = match token.kind {
-            TokenKind::Word => fold(token.text(self.source)),
-            TokenKind::QuotedIdent => unquote(token.text(self.source)),
-            _ => return None,
-        };
-        self.position += 1;
-        Some(name)
-    }
-
-    /// `name`, `schema.name` or `database.schema.name`.
-    fn object_ref(&mut self) -> Option<ObjectRef> {
-        let mut parts = vec![self.ident()?];
-        while self.eat_punct(b'.') {
-            parts.push(self.ident()?);
-        }
-        let name = parts.pop()?;
-        Some(ObjectRef { schema: parts.pop(), name })
-    }
-
-    fn role_spec(&mut self) -> Option<RoleSpec> {
-        let token = self.peek()?;
-        if token.kind == TokenKind::Word {
-            let word = token.text(self.source);
-            let special = match word.to_ascii_lowercase().as_str() {
-                "public" => Some(RoleSpec::Public),
-                "current_user" | "current_role" => Some(RoleSpec::CurrentUser),
-                "session_user" => Some(RoleSpec::SessionUser),
-                _ => None,
-            };
-            if let Some(special) = special {
-                self.position += 1;
-                return Some(special);
-            }
-            // `GROUP name` is an old spelling of a role name.
-            if word.eq_ignore_ascii_case("group") && self.tokens.get(self.position + 1).is_some() {
-                self.position += 1;
-            }
-        }
-        self.ident().map(RoleSpec::Name)
-    }
-
-    fn list<T>(&mut self, mut item: impl FnMut(&mut Self) -> Option<T>) -> Option<Vec<T>> {
-        let mut items = vec![item(self)?];
-        while self.eat_punct(b',') {
-            items.push(item(self)?);
-        }
-        Some(items)
     }
 
     /// Skips a balanced `( … )` and returns the byte range inside it.
@@ -381,7 +295,7 @@ impl<'a> Cursor<'a> {
     }
 
     fn policy_command(&mut self) -> Option<PolicyCommand> {
-        Some(match self.eat_any(&["all", "select", "insert", "update", "delete"])?.as_str() {
+        Some(match self.eat_any(&["all", "select", "insert", "update", "delete"])? {
             "select" => PolicyCommand::Select,
             "insert" => PolicyCommand::Insert,
             "update" => PolicyCommand::Update,
@@ -461,7 +375,7 @@ impl<'a> Cursor<'a> {
         if self.eat("group") {
             // `ALTER GROUP g ADD|DROP USER u, …`: the old spelling of role membership.
             let group = self.ident()?;
-            let grant = match self.eat_any(&["add", "drop"]).as_deref() {
+            let grant = match self.eat_any(&["add", "drop"]) {
                 Some("add") => true,
                 Some(_) => false,
                 None => return Some(StatementKind::Other),
@@ -632,16 +546,14 @@ impl<'a> Cursor<'a> {
         if !self.eat("on") {
             return None;
         }
-        let object_type = match self
-            .eat_any(&["tables", "sequences", "functions", "routines", "types", "schemas"])?
-            .as_str()
-        {
-            "tables" => DefaultObjectType::Tables,
-            "sequences" => DefaultObjectType::Sequences,
-            "types" => DefaultObjectType::Types,
-            "schemas" => DefaultObjectType::Schemas,
-            _ => DefaultObjectType::Functions,
-        };
+        let object_type =
+            match self.eat_any(&["tables", "sequences", "functions", "routines", "types", "schemas"])? {
+                "tables" => DefaultObjectType::Tables,
+                "sequences" => DefaultObjectType::Sequences,
+                "types" => DefaultObjectType::Types,
+                "schemas" => DefaultObjectType::Schemas,
+                _ => DefaultObjectType::Functions,
+            };
         self.eat_any(&["to", "from"])?;
         let grantees = self.list(Self::role_spec)?;
         Some(StatementKind::AlterDefaultPrivileges(DefaultPrivilegeChange {
@@ -921,6 +833,7 @@ pub fn search_path_list(value: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sql::ObjectRef;
 
     fn table(name: &str) -> ObjectRef {
         ObjectRef { schema: None, name: name.into() }

@@ -11,6 +11,7 @@
 //! but never the `Catalog`: applying statements is `replay`'s job.
 
 mod classify;
+mod cursor;
 mod do_block;
 mod fallback;
 mod ident;

@@ -10,11 +10,12 @@
 //!
 //! It never fails on a routine statement: one it cannot read is `StatementKind::Other`.
 
+use super::cursor::TokenCursor;
 use super::ident::{quote_ident, unquote};
 use super::lexer::{Lexer, Token, TokenKind};
 use super::{
     AlterFunctionAction, CreateFunction, FunctionRef, GrantTarget, ObjectRef, PrivilegeChange, PrivilegeList,
-    RoleSpec, RoutineKind, StatementKind, fold,
+    RoutineKind, StatementKind, fold,
 };
 use crate::model::Privileges;
 
@@ -407,9 +408,9 @@ struct Reader<'a> {
     position: usize,
 }
 
-impl<'a> Reader<'a> {
-    fn new(source: &'a str) -> Self {
-        Reader { source, lexer: Lexer::new(source), tokens: Vec::new(), position: 0 }
+impl<'a> TokenCursor<'a> for Reader<'a> {
+    fn source(&self) -> &'a str {
+        self.source
     }
 
     fn peek_nth(&mut self, n: usize) -> Option<Token> {
@@ -420,43 +421,14 @@ impl<'a> Reader<'a> {
         Some(self.tokens[self.position + n])
     }
 
-    fn peek(&mut self) -> Option<Token> {
-        self.peek_nth(0)
+    fn advance(&mut self, n: usize) {
+        self.position += n;
     }
+}
 
-    fn peek_is(&mut self, keyword: &str) -> bool {
-        let source = self.source;
-        self.peek().is_some_and(|token| token.is_word(source, keyword))
-    }
-
-    fn peek_punct(&mut self, punct: u8) -> bool {
-        self.peek().is_some_and(|token| token.kind == TokenKind::Punct(punct))
-    }
-
-    fn eat(&mut self, keyword: &str) -> bool {
-        let matched = self.peek_is(keyword);
-        if matched {
-            self.position += 1;
-        }
-        matched
-    }
-
-    fn eat_any(&mut self, keywords: &[&'static str]) -> Option<&'static str> {
-        let keyword = keywords.iter().copied().find(|keyword| self.peek_is(keyword))?;
-        self.position += 1;
-        Some(keyword)
-    }
-
-    fn eat_punct(&mut self, punct: u8) -> bool {
-        let matched = self.peek_punct(punct);
-        if matched {
-            self.position += 1;
-        }
-        matched
-    }
-
-    fn at_end(&mut self) -> bool {
-        self.peek().is_none()
+impl<'a> Reader<'a> {
+    fn new(source: &'a str) -> Self {
+        Reader { source, lexer: Lexer::new(source), tokens: Vec::new(), position: 0 }
     }
 
     /// Skips one token, or a whole parenthesised group.
@@ -481,61 +453,12 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn ident(&mut self) -> Option<String> {
-        let token = self.peek()?;
-        let name = match token.kind {
-            TokenKind::Word => fold(token.text(self.source)),
-            TokenKind::QuotedIdent => unquote(token.text(self.source)),
-            _ => return None,
-        };
-        self.position += 1;
-        Some(name)
-    }
-
-    fn object_ref(&mut self) -> Option<ObjectRef> {
-        let mut parts = vec![self.ident()?];
-        while self.eat_punct(b'.') {
-            parts.push(self.ident()?);
-        }
-        let name = parts.pop()?;
-        Some(ObjectRef { schema: parts.pop(), name })
-    }
-
-    fn list<T>(&mut self, mut item: impl FnMut(&mut Self) -> Option<T>) -> Option<Vec<T>> {
-        let mut items = vec![item(self)?];
-        while self.eat_punct(b',') {
-            items.push(item(self)?);
-        }
-        Some(items)
-    }
-
     fn routine_kind(&mut self) -> Option<RoutineKind> {
         Some(match self.eat_any(&["function", "procedure", "routine"])? {
             "function" => RoutineKind::Function,
             "procedure" => RoutineKind::Procedure,
             _ => RoutineKind::Routine,
         })
-    }
-
-    fn role_spec(&mut self) -> Option<RoleSpec> {
-        let token = self.peek()?;
-        if token.kind == TokenKind::Word {
-            let special = match token.text(self.source).to_ascii_lowercase().as_str() {
-                "public" => Some(RoleSpec::Public),
-                "current_user" | "current_role" => Some(RoleSpec::CurrentUser),
-                "session_user" => Some(RoleSpec::SessionUser),
-                _ => None,
-            };
-            if let Some(special) = special {
-                self.position += 1;
-                return Some(special);
-            }
-            // `GROUP name` is an old spelling of a role name.
-            if token.is_word(self.source, "group") && self.peek_nth(1).is_some() {
-                self.position += 1;
-            }
-        }
-        self.ident().map(RoleSpec::Name)
     }
 
     /// `( [mode] [name] type [DEFAULT expr | = expr], … )`: each argument's mode and
@@ -621,11 +544,6 @@ impl<'a> Reader<'a> {
             }
         }
         Some(StatementKind::CreateFunction(create))
-    }
-
-    fn peek_nth_is(&mut self, n: usize, keyword: &str) -> bool {
-        let source = self.source;
-        self.peek_nth(n).is_some_and(|token| token.is_word(source, keyword))
     }
 
     /// After `SET`: `Some(true)` for `search_path TO | = value` or `FROM CURRENT`,
@@ -816,6 +734,7 @@ fn argument(source: &str, mut tokens: &[Token]) -> Option<(Mode, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sql::RoleSpec;
 
     #[test]
     fn types_print_as_format_type_does() {

@@ -10,6 +10,7 @@
 
 use super::{Cursor, view_security_invoker};
 use crate::model::SequenceName;
+use crate::sql::cursor::TokenCursor;
 use crate::sql::lexer::TokenKind;
 use crate::sql::{AlterSequenceAction, AlterTableAction, GrantTarget, ObjectRef, StatementKind};
 
@@ -50,10 +51,6 @@ pub(super) fn indexed_columns(elements: &str) -> Vec<String> {
 }
 
 impl Cursor<'_> {
-    fn peek_nth_punct(&self, n: usize, punct: u8) -> bool {
-        self.tokens.get(self.position + n).is_some_and(|token| token.kind == TokenKind::Punct(punct))
-    }
-
     /// After `CREATE [TEMP]`: a sequence or an index, else `None` without moving.
     pub(super) fn create_sequence_or_index(&mut self, temporary: bool) -> Option<StatementKind> {
         if self.eat("sequence") {
