@@ -116,6 +116,26 @@ pub(super) trait TokenCursor<'a> {
         self.ident().map(RoleSpec::Name)
     }
 
+    /// Skips a balanced `( … )` and returns the byte range inside it.
+    fn parenthesized(&mut self) -> Option<(usize, usize)> {
+        let open = self.peek().filter(|token| token.kind == TokenKind::Punct(b'('))?;
+        let mut depth = 0usize;
+        while let Some(token) = self.peek() {
+            self.advance(1);
+            match token.kind {
+                TokenKind::Punct(b'(') => depth += 1,
+                TokenKind::Punct(b')') => {
+                    depth -= 1;
+                    if depth == 0 {
+                        return Some((open.end, token.start));
+                    }
+                }
+                _ => {}
+            }
+        }
+        None
+    }
+
     /// `item [, item …]`.
     fn list<T>(&mut self, mut item: impl FnMut(&mut Self) -> Option<T>) -> Option<Vec<T>>
     where

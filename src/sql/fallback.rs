@@ -89,26 +89,6 @@ impl<'a> Cursor<'a> {
         Cursor { source, tokens, position: 0 }
     }
 
-    /// Skips a balanced `( … )` and returns the byte range inside it.
-    fn parenthesized(&mut self) -> Option<(usize, usize)> {
-        let open = self.peek().filter(|token| token.kind == TokenKind::Punct(b'('))?;
-        let mut depth = 0usize;
-        while let Some(token) = self.peek() {
-            self.position += 1;
-            match token.kind {
-                TokenKind::Punct(b'(') => depth += 1,
-                TokenKind::Punct(b')') => {
-                    depth -= 1;
-                    if depth == 0 {
-                        return Some((open.end, token.start));
-                    }
-                }
-                _ => {}
-            }
-        }
-        None
-    }
-
     /// Advances to the next top-level `,` (not eaten) or the end; returns whether a
     /// comma follows.
     fn skip_to_comma(&mut self) -> bool {

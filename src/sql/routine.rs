@@ -434,22 +434,9 @@ impl<'a> Reader<'a> {
     /// Skips one token, or a whole parenthesised group.
     fn skip(&mut self) {
         if !self.peek_punct(b'(') {
-            self.position += 1;
-            return;
-        }
-        let mut depth = 0usize;
-        while let Some(token) = self.peek() {
-            self.position += 1;
-            match token.kind {
-                TokenKind::Punct(b'(') => depth += 1,
-                TokenKind::Punct(b')') => {
-                    depth -= 1;
-                    if depth == 0 {
-                        return;
-                    }
-                }
-                _ => {}
-            }
+            self.advance(1);
+        } else {
+            self.parenthesized();
         }
     }
 
