@@ -223,6 +223,7 @@ fn anonymous_access() {
             found("NL015", "public.feedback", "001_tables.sql", 15),
             found("NL001", "public.notices", "001_tables.sql", 25),
             found("NL015", "public.notices", "001_tables.sql", 25),
+            found("NL015", "public.post_submissions", "001_tables.sql", 30),
         ],
     );
 }

@@ -1,26 +1,35 @@
 //! NL015 anonymous-access: the anonymous role (requests without a token) can INSERT,
-//! UPDATE or DELETE on an exposed table, or SELECT from one whose row-level security is
-//! off, directly or through `PUBLIC` or a role it inherits from. A SELECT grant on a
-//! table with RLS on is how a deliberate public read works (its policies decide the
-//! rows), so it is not reported.
+//! UPDATE or DELETE on an exposed table or view, or SELECT from a table whose row-level
+//! security is off, directly or through `PUBLIC` or a role it inherits from. A SELECT
+//! grant on a table with RLS on is how a deliberate public read works (its policies
+//! decide the rows), so it is not reported; reads through views are NL011's. Writes
+//! through a simple view without `security_invoker` reach its table with the view
+//! owner's rights.
 
 use super::{Applicability, Finding, Fix, Object, Phase, Settings};
 use crate::fix;
-use crate::model::{Catalog, Grantee, Privileges, Table};
+use crate::model::{Catalog, Grantee, Privileges, Table, TableKind};
 
 pub fn check(catalog: &Catalog, settings: &Settings) -> Vec<Finding> {
     let role = settings.anonymous_role.as_str();
     if !catalog.role_exists(role) {
         return Vec::new();
     }
-    settings.exposed_tables(catalog).filter_map(|table| finding(catalog, settings, table, role)).collect()
+    catalog
+        .tables()
+        // A `security_invoker` view writes with the caller's rights: the table's own
+        // grants decide, and they are checked here as a table.
+        .filter(|table| table.kind.has_rows() || (table.kind == TableKind::View && !table.security_invoker))
+        .filter(|table| settings.is_exposed(&table.schema))
+        .filter_map(|table| finding(catalog, settings, table, role))
+        .collect()
 }
 
 fn finding(catalog: &Catalog, settings: &Settings, table: &Table, role: &str) -> Option<Finding> {
     let (table_level, column_level) = catalog.table_privileges(table, role);
     let held = table_level | column_level;
     let mut risky = held & (Privileges::INSERT | Privileges::UPDATE | Privileges::DELETE);
-    if !table.rls_enabled {
+    if table.kind.has_rows() && !table.rls_enabled {
         risky |= held & Privileges::SELECT;
     }
     if risky.is_empty() {
@@ -34,6 +43,9 @@ fn finding(catalog: &Catalog, settings: &Settings, table: &Table, role: &str) ->
         (true, false) => {
             format!("read every row of `{name}` (row-level security is off) and use {writes} on it")
         }
+        (false, _) if table.kind == TableKind::View => format!(
+            "use {writes} on view `{name}`, which writes to the table under it with the view owner's rights"
+        ),
         (false, _) => format!("use {writes} on `{name}`"),
     };
     let message = format!(
