@@ -18,11 +18,12 @@ pub fn check(catalog: &Catalog, settings: &Settings) -> Vec<Finding> {
         for role in settings.request_roles().into_iter().filter(|role| catalog.role_exists(role)) {
             // The commands that share one set of policies are reported together.
             let mut groups: Vec<(Vec<&str>, Vec<PolicyCommand>)> = Vec::new();
+            let permissive: Vec<_> =
+                catalog.policies_for(table, role).into_iter().filter(|p| p.permissive).collect();
             for command in COMMANDS {
-                let names: Vec<&str> = catalog
-                    .policies_for(table, role)
-                    .into_iter()
-                    .filter(|p| p.permissive && (p.command == command || p.command == PolicyCommand::All))
+                let names: Vec<&str> = permissive
+                    .iter()
+                    .filter(|p| p.command == command || p.command == PolicyCommand::All)
                     .map(|p| p.name.as_str())
                     .collect();
                 if names.len() < 2 {
