@@ -4,6 +4,7 @@
 //!
 //! It prints nothing and exits nothing: the caller renders a `Run`.
 
+use std::collections::HashSet;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -12,11 +13,12 @@ use rayon::prelude::*;
 
 use crate::config::Config;
 use crate::model::{Catalog, FileId, Span};
-use crate::replay::{Options, Replay};
+use crate::replay::{Options, Replay, Touch};
 use crate::rules::{self, Finding, Object, ObjectKind, Settings};
 use crate::source::{self, Layout, Selection};
 use crate::sql::{self, ParsedFile, ProblemKind};
 use crate::suppress::{self, DirectiveError, Suppression};
+use crate::touches::TouchIndex;
 
 /// One migration file as read.
 pub struct File {
@@ -117,6 +119,48 @@ fn check_set(
     extra: Option<&str>,
     config_suppressions: &mut [Suppression],
 ) -> Result<(), CheckError> {
+    let first_id = run.files.len();
+    let SetResult { mut findings, touches, suppressions, catalog } =
+        analyse_set(run, selection, config, settings, extra, config_suppressions)?;
+
+    // Changed-files mode: findings in the chosen files, or about objects they create or
+    // alter. Findings with no location (schema-wide) belong to full runs only.
+    let chosen: Option<HashSet<FileId>> =
+        selection.only.as_ref().map(|only| chosen_files(only, &run.files[first_id..]));
+    if let Some(chosen) = &chosen {
+        findings = in_changed_files(findings, chosen, &touches);
+    }
+    for suppression in suppressions.iter().filter(|s| !s.used) {
+        let Some(file) = suppression.file() else { continue };
+        if chosen.as_ref().is_none_or(|chosen| chosen.contains(&file)) {
+            let display = run.file(file).map_or("", |file| file.display.as_str());
+            findings.push(suppression.unused_finding(display));
+        }
+    }
+    run.findings.extend(findings);
+    run.catalogs.push(catalog);
+    Ok(())
+}
+
+/// One migration set replayed and checked, before the changed-files filter.
+struct SetResult {
+    /// Every finding of the set that no suppression covers.
+    findings: Vec<Finding>,
+    touches: Vec<Touch>,
+    /// The set's comment suppressions, marked used or not.
+    suppressions: Vec<Suppression>,
+    catalog: Catalog,
+}
+
+/// Reads, replays and checks one set; its files are added to `run`.
+fn analyse_set(
+    run: &mut Run,
+    selection: &Selection,
+    config: &Config,
+    settings: &Settings,
+    extra: Option<&str>,
+    config_suppressions: &mut [Suppression],
+) -> Result<SetResult, CheckError> {
     let set = &selection.set;
     let layout = set.layout;
     run.notices.extend(set.notices.iter().map(|notice| Notice {
@@ -182,36 +226,46 @@ fn check_set(
     findings = suppress::apply(findings, &mut suppressions, &touches);
     findings = suppress::apply(findings, config_suppressions, &touches);
 
-    // Changed-files mode: findings in the chosen files, or about objects they create or
-    // alter. Findings with no location (schema-wide) belong to full runs only.
-    let chosen: Option<Vec<FileId>> = selection.only.as_ref().map(|only| {
-        run.files[first_id..]
-            .iter()
-            .filter(|file| only.iter().any(|path| same_file(path, &file.path)))
-            .map(|file| file.id)
-            .collect()
-    });
-    if let Some(chosen) = &chosen {
-        findings.retain(|finding| {
-            finding.location.is_some_and(|span| {
-                chosen.contains(&span.file)
-                    || touches.iter().any(|touch| {
-                        chosen.contains(&touch.file)
-                            && suppress::touches_object(&touch.object, &finding.object)
-                    })
-            })
-        });
-    }
-    for suppression in suppressions.iter().filter(|s| !s.used) {
-        let Some(file) = suppression.file() else { continue };
-        if chosen.as_ref().is_none_or(|chosen| chosen.contains(&file)) {
-            let display = run.file(file).map_or("", |file| file.display.as_str());
-            findings.push(suppression.unused_finding(display));
-        }
-    }
-    run.findings.extend(findings);
-    run.catalogs.push(catalog);
-    Ok(())
+    Ok(SetResult { findings, touches, suppressions, catalog })
+}
+
+/// The findings changed-files mode reports: located in a chosen file, or about an object
+/// a statement of a chosen file touched. The touches of the chosen files are indexed once,
+/// so the filter is linear in findings plus touches.
+fn in_changed_files(findings: Vec<Finding>, chosen: &HashSet<FileId>, touches: &[Touch]) -> Vec<Finding> {
+    let touched = TouchIndex::new(touches.iter().filter(|touch| chosen.contains(&touch.file)));
+    findings
+        .into_iter()
+        .filter(|finding| {
+            finding
+                .location
+                .is_some_and(|span| chosen.contains(&span.file) || touched.covers(&finding.object))
+        })
+        .collect()
+}
+
+/// The ids of `files` that the user named in `only`.
+fn chosen_files(only: &[PathBuf], files: &[File]) -> HashSet<FileId> {
+    let named: HashSet<&Path> = only.iter().map(PathBuf::as_path).collect();
+    let mut canonical_named: Option<HashSet<PathBuf>> = None;
+    files
+        .iter()
+        .filter(|file| {
+            if named.contains(file.path.as_path()) {
+                return true;
+            }
+            // Spelled differently (`./x.sql`, a symlink): compare canonical paths, but only
+            // for files whose name matches one the user gave.
+            let name = file.path.file_name();
+            if !only.iter().any(|path| path.file_name() == name) {
+                return false;
+            }
+            let canonical_named = canonical_named
+                .get_or_insert_with(|| only.iter().filter_map(|path| path.canonicalize().ok()).collect());
+            file.path.canonicalize().is_ok_and(|path| canonical_named.contains(&path))
+        })
+        .map(|file| file.id)
+        .collect()
 }
 
 /// Reads one file: binary, non-UTF-8 and unreadable files become a problem, not an error.
@@ -304,6 +358,85 @@ fn sort_findings(findings: &mut [Finding]) {
     });
 }
 
-fn same_file(a: &Path, b: &Path) -> bool {
-    a == b || matches!((a.canonicalize(), b.canonicalize()), (Ok(a), Ok(b)) if a == b)
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The changed-files filter before it was indexed: every finding against every touch.
+    /// Kept as the definition the indexed filter must match.
+    fn scan_filter(findings: &[Finding], chosen: &HashSet<FileId>, touches: &[Touch]) -> Vec<Finding> {
+        findings
+            .iter()
+            .filter(|finding| {
+                finding.location.is_some_and(|span| {
+                    chosen.contains(&span.file)
+                        || touches.iter().any(|touch| {
+                            chosen.contains(&touch.file)
+                                && crate::touches::touches_object(&touch.object, &finding.object)
+                        })
+                })
+            })
+            .cloned()
+            .collect()
+    }
+
+    /// Every fixture folder holding a migrations project.
+    fn fixture_projects() -> Vec<PathBuf> {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+        let mut projects = vec![root.join("demo")];
+        for group in ["rules", "layouts"] {
+            for entry in std::fs::read_dir(root.join(group)).unwrap() {
+                let path = entry.unwrap().path();
+                match (group, path.is_dir()) {
+                    (_, false) => {}
+                    ("rules", true) => projects.extend([path.join("bad"), path.join("good")]),
+                    (_, true) => projects.push(path),
+                }
+            }
+        }
+        projects
+    }
+
+    fn codes(findings: &[Finding]) -> Vec<String> {
+        findings
+            .iter()
+            .map(|f| format!("{} {} {:?}", f.rule.code, suppress::object_key(&f.object), f.location))
+            .collect()
+    }
+
+    /// Issue 17: the indexed filter must report exactly what the scan reported, for every
+    /// file of every fixture, both on the filter alone and through `run`.
+    #[test]
+    fn changed_files_filter_matches_the_scan_on_every_fixture() {
+        let config = Config::default();
+        let settings = config.settings();
+        let mut compared = 0;
+        let mut kept = 0;
+        for project in fixture_projects() {
+            let full = source::discover(&project, None).unwrap();
+            let mut analysed = Run::default();
+            let mut config_suppressions = Vec::new();
+            let result =
+                analyse_set(&mut analysed, &full, &config, &settings, None, &mut config_suppressions)
+                    .unwrap();
+            for file in &analysed.files {
+                let chosen = HashSet::from([file.id]);
+                let mut indexed = in_changed_files(result.findings.clone(), &chosen, &result.touches);
+                let mut scanned = scan_filter(&result.findings, &chosen, &result.touches);
+                assert_eq!(codes(&indexed), codes(&scanned), "{}: filter differs", file.display);
+
+                let one = source::discover(&file.path, None).unwrap();
+                assert!(one.only.is_some(), "{} selects one file", file.display);
+                let mut through_run = run(&[one], &config, None).unwrap().findings;
+                through_run.retain(|finding| finding.rule.code != "NL900");
+                apply_levels(&mut scanned, &config);
+                assert_eq!(codes(&through_run), codes(&scanned), "{}: `check FILE` differs", file.display);
+                apply_levels(&mut indexed, &config);
+                compared += 1;
+                kept += indexed.len();
+            }
+        }
+        assert!(compared > 50, "the fixtures have many files ({compared})");
+        assert!(kept > 20, "the filter keeps findings on the fixtures ({kept})");
+    }
 }

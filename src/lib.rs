@@ -21,3 +21,4 @@ pub mod source;
 pub mod sql;
 pub mod suppress;
 pub mod text;
+pub mod touches;

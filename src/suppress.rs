@@ -5,12 +5,15 @@
 //!
 //! This runs after the rules, on findings; it never changes what the rules see.
 
+use std::collections::{HashMap, HashSet};
+
 use crate::config::{self, Config};
 use crate::model::{FileId, Span};
-use crate::replay::{Touch, Touched};
+use crate::replay::Touch;
 use crate::rules::{Finding, Object, ObjectKind, Rule};
 use crate::source::display_path;
 use crate::sql::{LineIndex, split};
+use crate::touches::TouchIndex;
 
 /// One suppression and whether it matched.
 #[derive(Clone, Debug)]
@@ -152,12 +155,13 @@ pub fn apply(findings: Vec<Finding>, suppressions: &mut [Suppression], touches: 
     if suppressions.is_empty() {
         return findings;
     }
+    let touched = CommentTouches::index(suppressions, touches);
     findings
         .into_iter()
         .filter(|finding| {
             let mut suppressed = false;
             for suppression in suppressions.iter_mut() {
-                if suppression.covers(finding, touches) {
+                if suppression.covers(finding, &touched) {
                     suppression.used = true;
                     suppressed = true;
                 }
@@ -167,8 +171,52 @@ pub fn apply(findings: Vec<Finding>, suppressions: &mut [Suppression], touches: 
         .collect()
 }
 
+/// What the statements and files that carry comment suppressions touched, indexed once
+/// per run (a scan of every touch for every finding is quadratic on large folders).
+struct CommentTouches<'a> {
+    by_statement: HashMap<(FileId, usize), TouchIndex<'a>>,
+    by_file: HashMap<FileId, TouchIndex<'a>>,
+}
+
+impl<'a> CommentTouches<'a> {
+    fn index(suppressions: &[Suppression], touches: &'a [Touch]) -> CommentTouches<'a> {
+        let mut statements = HashSet::new();
+        let mut files = HashSet::new();
+        for suppression in suppressions {
+            match &suppression.scope {
+                Scope::Statement { comment, start, .. } => {
+                    statements.insert((comment.file, *start));
+                }
+                Scope::File { comment } => {
+                    files.insert(comment.file);
+                }
+                Scope::Config { .. } => {}
+            }
+        }
+        let mut touched = CommentTouches { by_statement: HashMap::new(), by_file: HashMap::new() };
+        if statements.is_empty() && files.is_empty() {
+            return touched;
+        }
+        let mut by_statement: HashMap<(FileId, usize), Vec<&Touch>> = HashMap::new();
+        let mut by_file: HashMap<FileId, Vec<&Touch>> = HashMap::new();
+        for touch in touches {
+            let statement = (touch.file, touch.statement_start);
+            if statements.contains(&statement) {
+                by_statement.entry(statement).or_default().push(touch);
+            }
+            if files.contains(&touch.file) {
+                by_file.entry(touch.file).or_default().push(touch);
+            }
+        }
+        touched.by_statement =
+            by_statement.into_iter().map(|(key, found)| (key, TouchIndex::new(found))).collect();
+        touched.by_file = by_file.into_iter().map(|(key, found)| (key, TouchIndex::new(found))).collect();
+        touched
+    }
+}
+
 impl Suppression {
-    fn covers(&self, finding: &Finding, touches: &[Touch]) -> bool {
+    fn covers(&self, finding: &Finding, touched: &CommentTouches) -> bool {
         if let Some(rules) = &self.rules
             && !rules.iter().any(|rule| rule.code == finding.rule.code)
         {
@@ -180,17 +228,14 @@ impl Suppression {
                     .location
                     .is_some_and(|at| at.file == comment.file && (*start..=*end).contains(&at.start));
                 located_here
-                    || touches.iter().any(|t| {
-                        t.file == comment.file
-                            && t.statement_start == *start
-                            && touches_object(&t.object, &finding.object)
-                    })
+                    || touched
+                        .by_statement
+                        .get(&(comment.file, *start))
+                        .is_some_and(|index| index.covers(&finding.object))
             }
             Scope::File { comment } => {
                 finding.location.is_some_and(|at| at.file == comment.file)
-                    || touches
-                        .iter()
-                        .any(|t| t.file == comment.file && touches_object(&t.object, &finding.object))
+                    || touched.by_file.get(&comment.file).is_some_and(|index| index.covers(&finding.object))
             }
             Scope::Config { object, .. } => glob_match(object, &object_key(&finding.object)),
         }
@@ -269,33 +314,6 @@ pub fn object_key(object: &Object) -> String {
     }
 }
 
-/// Whether a statement's `touched` object is the finding's object.
-pub fn touches_object(touched: &Touched, object: &Object) -> bool {
-    match (touched, object.kind) {
-        (
-            Touched::Table { schema, name },
-            ObjectKind::Table | ObjectKind::View | ObjectKind::MaterializedView,
-        ) => object.schema.as_deref() == Some(schema) && object.name == *name,
-        // A policy finding belongs to the statements that touch its table.
-        (Touched::Table { schema, name }, ObjectKind::Policy) => {
-            object.schema.as_deref() == Some(schema) && object.table.as_deref() == Some(name)
-        }
-        (Touched::Schema(schema), ObjectKind::Schema) => {
-            schema.as_ref().is_none_or(|schema| *schema == object.name)
-        }
-        (Touched::Database(name), ObjectKind::Database) => *name == object.name,
-        (Touched::Function { schema, name, args }, ObjectKind::Function) => {
-            object.schema.as_deref() == Some(schema)
-                && object.name == *name
-                && object.args.as_deref() == Some(args)
-        }
-        (Touched::Sequence { schema, name }, ObjectKind::Sequence) => {
-            object.schema.as_deref() == Some(schema) && object.name == *name
-        }
-        _ => false,
-    }
-}
-
 /// `*` matches any run of characters, `?` one character; everything else itself.
 pub fn glob_match(pattern: &str, text: &str) -> bool {
     let pattern: Vec<char> = pattern.chars().collect();
@@ -324,21 +342,6 @@ pub fn glob_match(pattern: &str, text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn sequence_touches_match_sequence_findings_only() {
-        let touched = Touched::Sequence { schema: "public".into(), name: "t_id_seq".into() };
-        let object = |kind, name: &str| Object {
-            kind,
-            schema: Some("public".into()),
-            name: name.into(),
-            table: None,
-            args: None,
-        };
-        assert!(touches_object(&touched, &object(ObjectKind::Sequence, "t_id_seq")));
-        assert!(!touches_object(&touched, &object(ObjectKind::Sequence, "other_seq")));
-        assert!(!touches_object(&touched, &object(ObjectKind::Table, "t_id_seq")));
-    }
 
     #[test]
     fn globs() {
@@ -377,21 +380,6 @@ mod tests {
                 (Some(vec!["NL003"]), "dangling"),
             ]
         );
-    }
-
-    #[test]
-    fn function_touches_match_by_schema_name_and_arguments() {
-        let touched = Touched::Function { schema: "public".into(), name: "f".into(), args: "integer".into() };
-        let object = |args: &str| Object {
-            kind: ObjectKind::Function,
-            schema: Some("public".into()),
-            name: "f".into(),
-            table: None,
-            args: Some(args.into()),
-        };
-        assert!(touches_object(&touched, &object("integer")));
-        assert!(!touches_object(&touched, &object("integer, text")), "an overload is another function");
-        assert!(!touches_object(&touched, &Object::schema("public")));
     }
 
     #[test]
