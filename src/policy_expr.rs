@@ -30,6 +30,12 @@ pub fn is_always_true(expr: &str) -> bool {
     facts(expr).always_true
 }
 
+/// Whether the expression is false or NULL for every row (`false`, `1 = 0`, `NULL`,
+/// `x AND false`): as a policy expression it lets no row through.
+pub fn is_never_true(expr: &str) -> bool {
+    facts(expr).never_true
+}
+
 /// The auth calls (`auth.user_id()`, `auth.uid()`, `auth.session()`, `auth.jwt()`,
 /// `current_setting(…)`) that PostgreSQL evaluates once per row, as text: those that are not
 /// inside an uncorrelated subquery expression such as `(select auth.user_id())`.
@@ -73,6 +79,7 @@ pub fn auth_compared_columns(expr: &str) -> Vec<String> {
 #[derive(Debug, Default)]
 struct Facts {
     always_true: bool,
+    never_true: bool,
     per_row_calls: Vec<String>,
     compared_columns: Vec<String>,
 }
@@ -91,6 +98,7 @@ fn facts(text: &str) -> Rc<Facts> {
         None => Facts::default(),
         Some(expr) => Facts {
             always_true: constant(&expr) == Some(Constant::Bool(true)),
+            never_true: matches!(constant(&expr), Some(Constant::Bool(false) | Constant::Null)),
             per_row_calls: Analysis::of(&expr)
                 .calls
                 .into_iter()

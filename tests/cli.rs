@@ -175,7 +175,7 @@ fn human_output_has_no_colour_codes_when_not_a_terminal() {
     let run = neonlint(&["check", fixture("demo").to_str().unwrap()]);
     assert!(!run.stdout.contains('\u{1b}'), "{}", run.stdout);
     assert!(
-        run.stdout.ends_with("neonlint: 7 errors, 1 warning, 0 infos in 4 files (26 statements)\n"),
+        run.stdout.ends_with("neonlint: 6 errors, 1 warning, 0 infos in 4 files (26 statements)\n"),
         "{}",
         run.stdout
     );
@@ -244,7 +244,7 @@ fn a_file_argument_reports_its_findings_and_those_about_objects_it_touches() {
     assert_findings(
         findings(&[file.to_str().unwrap()]),
         vec![
-            found("NL003", "public.projects", "20240115120000_projects.sql", 13),
+            // No NL003 beside NL002: no grant helps until a policy exists (issue 9).
             found("NL002", "public.projects", "20240115120000_projects.sql", 18),
             found("NL003", "public.project_members", "20240115120000_projects.sql", 20),
         ],

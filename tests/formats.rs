@@ -27,12 +27,8 @@ fn gcc_lines_for_the_demo() {
              security off: any role with grants on it can read and change every row [NL001]"
         ),
         format!(
-            "{PROJECTS}:13:1: error: `authenticated` lacks SELECT, INSERT, UPDATE, DELETE on \
-             `public.projects`: Data API requests fail with \"permission denied for table projects\" [NL003]"
-        ),
-        format!(
-            "{PROJECTS}:18:1: warning: table `public.projects` has row-level security on but no policy: \
-             the Data API returns no rows and refuses every write [NL002]"
+            "{PROJECTS}:18:1: warning: table `public.projects` has row-level security on and no policy: \
+             the Data API returns no rows to `authenticated` and refuses every write [NL002]"
         ),
         format!(
             "{PROJECTS}:20:1: error: `authenticated` lacks SELECT on `public.project_members`, which its \
@@ -81,9 +77,9 @@ fn github_commands_for_the_demo() {
     let run = neonlint(&["check", "--format", "github", DEMO]);
     assert_eq!(run.code, 1);
     let lines: Vec<&str> = run.stdout.lines().collect();
-    assert_eq!(lines.len(), 9, "8 commands and the summary:\n{}", run.stdout);
+    assert_eq!(lines.len(), 8, "7 commands and the summary:\n{}", run.stdout);
     assert_eq!(
-        lines[4],
+        lines[3],
         format!(
             "::error file={ANALYTICS},line=2,col=1,title=NL005 database-missing-neon-superuser::\
              `neon_superuser` lacks CREATE on database `neonlint_demo_analytics`: enabling the Data API \
@@ -98,16 +94,17 @@ fn github_commands_for_the_demo() {
         lines[0]
     );
     assert!(
-        lines[2].starts_with(&format!("::warning file={PROJECTS},line=18,col=1,title=NL002 rls-no-policy::"))
+        lines[1].starts_with(&format!("::warning file={PROJECTS},line=18,col=1,title=NL002 rls-no-policy::"))
     );
     // The fix's lines stay apart in the annotation.
     assert!(lines[0].ends_with(
         "Fix (review before applying):%0AALTER TABLE public.profiles ENABLE ROW LEVEL SECURITY;\
-         %0ADROP POLICY IF EXISTS neonlint_owner_rows ON public.profiles;%0ACREATE POLICY neonlint_owner_rows \
+         %0A-- Each signed-in user may read and write only the rows of public.profiles whose user_id is \
+         theirs.%0ADROP POLICY IF EXISTS neonlint_owner_rows ON public.profiles;%0ACREATE POLICY neonlint_owner_rows \
          ON public.profiles FOR ALL TO authenticated%0A  USING ((select auth.user_id()) = user_id)%0A  \
          WITH CHECK ((select auth.user_id()) = user_id);"
     ));
-    assert_eq!(lines[8], "neonlint: 7 errors, 1 warning, 0 infos in 4 files (26 statements)");
+    assert_eq!(lines[7], "neonlint: 6 errors, 1 warning, 0 infos in 4 files (26 statements)");
     insta::assert_snapshot!("demo_github", run.stdout);
 }
 
@@ -144,13 +141,13 @@ fn info_findings_are_notices_and_notes() {
     assert!(
         notice.starts_with(&format!("::notice file={PROJECTS},line=18,col=1,title=NL002 rls-no-policy::"))
     );
-    assert!(github.ends_with("neonlint: 7 errors, 0 warnings, 1 info in 4 files (26 statements)\n"));
+    assert!(github.ends_with("neonlint: 6 errors, 0 warnings, 1 info in 4 files (26 statements)\n"));
 
     let gcc = run("gcc");
     assert!(gcc.contains(&format!("{PROJECTS}:18:1: note: table `public.projects` has row-level security")));
 
     let sarif: Value = serde_json::from_str(&run("sarif")).unwrap();
-    let result = &sarif["runs"][0]["results"][2];
+    let result = &sarif["runs"][0]["results"][1];
     assert_eq!((result["ruleId"].as_str(), result["level"].as_str()), (Some("NL002"), Some("note")));
 }
 
@@ -195,7 +192,7 @@ fn sarif_results_match_the_json_report() {
     let json: Value = serde_json::from_str(&report("json", DEMO)).unwrap();
     let findings = json["findings"].as_array().unwrap();
     assert_eq!(results.len(), findings.len());
-    assert_eq!(results.len(), 8);
+    assert_eq!(results.len(), 7);
     let mut fingerprints = Vec::new();
     for (result, finding) in results.iter().zip(findings) {
         assert_eq!(result["ruleId"], finding["code"]);
@@ -231,7 +228,7 @@ fn sarif_results_match_the_json_report() {
         serde_json::json!({ "startLine": 17, "startColumn": 1, "endLine": 22, "endColumn": 2 })
     );
     assert_eq!(fingerprints[0], "NL001:table:public.profiles");
-    assert_eq!(fingerprints[4], "NL005:database:neonlint_demo_analytics");
+    assert_eq!(fingerprints[3], "NL005:database:neonlint_demo_analytics");
     let mut unique = fingerprints.clone();
     unique.sort();
     unique.dedup();

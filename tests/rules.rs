@@ -47,6 +47,12 @@ fn rls_no_policy() {
             found("NL002", "public.notes", "001_tables.sql", 5),
             found("NL002", "public.settings", "001_tables.sql", 9),
             found("NL002", "public.documents", "001_tables.sql", 13),
+            // Issue 9: an empty policy for PUBLIC, constant-false policies, a policy for
+            // another role only, and no policy on a serial table (no NL003 or NL008 beside it).
+            found("NL002", "public.u", "002_nothing_passes.sql", 6),
+            found("NL002", "public.archive", "002_nothing_passes.sql", 11),
+            found("NL002", "public.jobs", "002_nothing_passes.sql", 18),
+            found("NL002", "public.outbox", "002_nothing_passes.sql", 24),
         ],
     );
 }

@@ -1,147 +1,15 @@
-//! Corrective SQL: quoting, the statements rules attach to their findings, and the fix
-//! file that puts them in an order that applies in one run.
+//! The fix file: the corrective SQL rules attach to their findings (`rules::corrective`
+//! writes it), each statement once, in an order that applies in one run, under titles that
+//! say which finding each block fixes.
 //!
-//! Every statement written here is idempotent (running the file twice is fine) and
-//! schema-qualified. Nothing here reads files or talks to a database.
+//! Every statement is idempotent (running the file twice is fine) and schema-qualified.
+//! Every comment line goes through `corrective::comment`, so no name can end one early.
+//! Nothing here reads files or talks to a database.
 
 use std::collections::BTreeSet;
 
-use crate::model::{Column, FunctionKey, Grantee, Policy, Table};
-use crate::rules::{Applicability, Finding, Settings};
-
-/// Quotes an identifier when PostgreSQL would not read it back unquoted as itself.
-pub fn ident(name: &str) -> String {
-    crate::sql::quote_ident(name)
-}
-
-pub fn table_name(table: &Table) -> String {
-    qualified(&table.schema, &table.name)
-}
-
-/// `schema.name`, each part quoted as needed.
-pub fn qualified(schema: &str, name: &str) -> String {
-    format!("{}.{}", ident(schema), ident(name))
-}
-
-/// A function as `ALTER FUNCTION`, `GRANT` and `REVOKE` name it: `schema.name(types)`.
-/// The argument types are `format_type` spellings, which read back as themselves.
-pub fn function_name(key: &FunctionKey) -> String {
-    format!("{}({})", qualified(&key.schema, &key.name), key.args)
-}
-
-/// `"policy" ON schema.table`, for `ALTER POLICY`.
-pub fn policy_name(table: &Table, policy: &Policy) -> String {
-    format!("{} ON {}", ident(&policy.name), table_name(table))
-}
-
-/// A comma-separated role list for `GRANT`, `REVOKE` and `TO`; `PUBLIC` unquoted.
-pub fn grantees<'a>(grantees: impl IntoIterator<Item = &'a Grantee>) -> String {
-    let names: Vec<String> = grantees
-        .into_iter()
-        .map(|grantee| match grantee {
-            Grantee::Public => "PUBLIC".to_string(),
-            Grantee::Role(name) => ident(name),
-        })
-        .collect();
-    names.join(", ")
-}
-
-pub fn enable_rls(table: &Table) -> String {
-    format!("ALTER TABLE {} ENABLE ROW LEVEL SECURITY;", table_name(table))
-}
-
-/// What to write for a table without an owner-like column.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PolicyFallback {
-    /// Let the API roles read every row and write none: never more than a table
-    /// without RLS allowed.
-    ReadOnly,
-    /// Comments only: nobody can guess who may see which row.
-    Skeleton,
-}
-
-/// Policy names neonlint writes; `DROP POLICY IF EXISTS` on them touches nothing else.
-pub const OWNER_POLICY: &str = "neonlint_owner_rows";
-pub const READ_POLICY: &str = "neonlint_read_all";
-
-/// A policy for the API roles on `table`: owner rows when a column names the owner,
-/// else what `fallback` says. `None` when there is nothing to write.
-pub fn policy_template(table: &Table, settings: &Settings, fallback: PolicyFallback) -> Option<String> {
-    let name = table_name(table);
-    let roles: Vec<String> =
-        settings.api_roles.iter().filter(|role| *role != "anonymous").map(|role| ident(role)).collect();
-    if roles.is_empty() {
-        return None;
-    }
-    let roles = roles.join(", ");
-    if let Some(column) = owner_column(table) {
-        // `auth.user_id()` returns text; compare a uuid column with a uuid.
-        let user_id = if column.type_name == "uuid" {
-            "(select auth.user_id()::uuid)"
-        } else {
-            "(select auth.user_id())"
-        };
-        // The policy filters every request on the column: give it an index (NL014).
-        let index = if table.indexes.iter().any(|index| index.first_column.as_ref() == Some(&column.name)) {
-            String::new()
-        } else {
-            format!("\n{}", create_index(table, &column.name, false))
-        };
-        let column = ident(&column.name);
-        return Some(format!(
-            "DROP POLICY IF EXISTS {OWNER_POLICY} ON {name};\n\
-             CREATE POLICY {OWNER_POLICY} ON {name} FOR ALL TO {roles}\n  \
-             USING ({user_id} = {column})\n  WITH CHECK ({user_id} = {column});{index}"
-        ));
-    }
-    Some(match fallback {
-        PolicyFallback::ReadOnly => format!(
-            "-- {name} has no column naming its owner: signed-in users may read every row and write none.\n\
-             DROP POLICY IF EXISTS {READ_POLICY} ON {name};\n\
-             CREATE POLICY {READ_POLICY} ON {name} FOR SELECT TO {roles} USING (true);"
-        ),
-        PolicyFallback::Skeleton => format!(
-            "-- {name} has no column naming its owner; write the policy that fits, for example:\n\
-             -- CREATE POLICY members_read ON {name} FOR SELECT TO {roles}\n\
-             --   USING (team_id IN (SELECT team_id FROM public.members WHERE user_id = (select auth.user_id())));"
-        ),
-    })
-}
-
-/// `CREATE INDEX [CONCURRENTLY] IF NOT EXISTS table_column_idx ON table (column)`, named
-/// as PostgreSQL names an unnamed index (within the 63-byte limit).
-pub fn create_index(table: &Table, column: &str, concurrently: bool) -> String {
-    let mut name = format!("{}_{column}", table.name);
-    while name.len() > 63 - "_idx".len() {
-        name.pop();
-    }
-    let concurrently = if concurrently { " CONCURRENTLY" } else { "" };
-    format!(
-        "CREATE INDEX{concurrently} IF NOT EXISTS {} ON {} ({});",
-        ident(&(name + "_idx")),
-        table_name(table),
-        ident(column)
-    )
-}
-
-/// Column names that say "the user who owns this row", compared without `_` and case.
-const OWNER_COLUMNS: &[&str] = &["userid", "ownerid", "authorid", "createdby", "creatorid", "profileid"];
-
-/// The first owner-like column of a type `auth.user_id()` can be compared with.
-pub fn owner_column(table: &Table) -> Option<&Column> {
-    OWNER_COLUMNS.iter().find_map(|wanted| {
-        table.columns.iter().find(|column| {
-            let squashed: String =
-                column.name.chars().filter(|c| *c != '_').collect::<String>().to_ascii_lowercase();
-            squashed == *wanted && is_text_or_uuid(&column.type_name)
-        })
-    })
-}
-
-fn is_text_or_uuid(type_name: &str) -> bool {
-    let base = type_name.split('(').next().unwrap_or_default().trim();
-    matches!(base, "uuid" | "text" | "varchar" | "character varying" | "citext")
-}
+use crate::rules::corrective::comment;
+use crate::rules::{Applicability, Finding, Object};
 
 /// One finding's corrective SQL, as the fix file and a fix migration write it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -153,31 +21,62 @@ pub struct Block {
 
 /// The fixes of `findings`, each distinct statement block once, in the order that
 /// applies in one run (database grants, RLS, policies, table grants, default privileges).
+/// A fix that needs row-level security enabled first (`Fix::needs_rls_enabled`) is written
+/// only when the same findings enable it on its table; otherwise a comment says why not.
 pub fn blocks(findings: &[Finding]) -> Vec<Block> {
+    let enabled: BTreeSet<&Object> = findings
+        .iter()
+        .filter(|finding| matches!(finding.rule.code, "NL001" | "NL006"))
+        .filter(|finding| finding.fix.as_ref().is_some_and(|fix| !fix.sql.is_empty()))
+        .map(|finding| &finding.object)
+        .collect();
     let mut fixes: Vec<_> =
         findings.iter().filter_map(|finding| Some((finding, finding.fix.as_ref()?))).collect();
     fixes.sort_by_key(|(_, fix)| fix.phase);
     let mut seen = BTreeSet::new();
     fixes
         .into_iter()
-        .filter(|(_, fix)| !fix.sql.is_empty() && seen.insert(fix.sql.clone()))
+        .filter(|(_, fix)| !fix.sql.is_empty())
         .map(|(finding, fix)| {
+            let sql = if fix.needs_rls_enabled && !enabled.contains(&finding.object) {
+                withheld(finding, &fix.sql)
+            } else {
+                fix.sql.clone()
+            };
+            (finding, fix, sql)
+        })
+        .filter(|(_, _, sql)| seen.insert(sql.clone()))
+        .map(|(finding, fix, sql)| {
             let review = if fix.applicability == Applicability::Review { " REVIEW" } else { "" };
-            Block {
-                title: format!("{} {} {}{review}", finding.rule.code, finding.rule.name, finding.object),
-                sql: fix.sql.clone(),
-            }
+            let title = format!("{} {} {}{review}", finding.rule.code, finding.rule.name, finding.object);
+            Block { title: crate::text::escape_control(&title), sql }
         })
         .collect()
+}
+
+/// The comment that stands in for a fix that would open a table without row-level
+/// security, when the fix that enables it is not in this file (suppressed, or not part of
+/// this run).
+fn withheld(finding: &Finding, sql: &str) -> String {
+    let mut lines = vec![
+        comment(&format!(
+            "Not written: {} has row-level security off, and this file does not enable it",
+            finding.object
+        )),
+        comment("(its NL001 fix is suppressed or not part of this run). Granting now would let the"),
+        comment("API roles read and change every row. Enable row-level security first, then run:"),
+    ];
+    lines.extend(sql.lines().map(comment));
+    lines.join("\n")
 }
 
 /// The first lines of every fix file and fix migration.
 pub fn header(command: &str) -> String {
     format!(
-        "-- Written by neonlint {} (`{command}`).\n\
+        "{}\n\
          -- Statements marked REVIEW change who can read or write rows: read them before applying.\n\
          -- Every statement is idempotent: running this file twice is fine.\n",
-        env!("CARGO_PKG_VERSION")
+        comment(&format!("Written by neonlint {} (`{command}`).", env!("CARGO_PKG_VERSION")))
     )
 }
 
@@ -239,17 +138,6 @@ pub fn statements(blocks: &[Block]) -> (Vec<String>, Vec<String>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn identifiers_are_quoted_only_when_needed() {
-        assert_eq!(ident("todos"), "todos");
-        assert_eq!(ident("Todos"), "\"Todos\"");
-        assert_eq!(ident("user"), "\"user\"");
-        assert_eq!(ident("my table"), "\"my table\"");
-        assert_eq!(ident("a\"b"), "\"a\"\"b\"");
-        assert_eq!(ident("1st"), "\"1st\"");
-        assert_eq!(ident("été"), "\"été\"");
-    }
 
     #[test]
     fn migrations_build_indexes_without_concurrently() {

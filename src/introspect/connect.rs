@@ -1814,8 +1814,8 @@ fn describe_db_error(error: &DbError, settings: &Settings) -> ConnectError {
                  database owner to run `GRANT CONNECT ON DATABASE {} TO {};`, or connect as a role that has it",
                 escape(&target.user),
                 escape(&target.database),
-                crate::fix::ident(&target.database),
-                crate::fix::ident(&target.user)
+                crate::sql::quote_ident(&target.database),
+                crate::sql::quote_ident(&target.user)
             ),
         );
     }
@@ -2421,9 +2421,9 @@ mod tests {
 
     #[test]
     fn identifiers_and_escapes() {
-        assert_eq!(crate::fix::ident("neondb"), "neondb");
-        assert_eq!(crate::fix::ident("My DB"), "\"My DB\"");
-        assert_eq!(crate::fix::ident("user"), "\"user\"");
+        assert_eq!(crate::sql::quote_ident("neondb"), "neondb");
+        assert_eq!(crate::sql::quote_ident("My DB"), "\"My DB\"");
+        assert_eq!(crate::sql::quote_ident("user"), "\"user\"");
         assert_eq!(escape("a\nb"), "a\\u{a}b");
         assert_eq!(alert_name(AlertDescription::HandshakeFailure), "handshake failure");
         assert_eq!(seconds(Duration::from_millis(1500)), "1.5 s");

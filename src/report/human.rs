@@ -197,11 +197,11 @@ mod tests {
             "enable it".to_string(),
             None,
         )
-        .with_fix(Fix {
-            sql: "ALTER TABLE x ENABLE ROW LEVEL SECURITY;\nCREATE POLICY p ON x;".to_string(),
-            applicability: Applicability::Review,
-            phase: Phase::RowLevelSecurity,
-        });
+        .with_fix(Fix::new(
+            "ALTER TABLE x ENABLE ROW LEVEL SECURITY;\nCREATE POLICY p ON x;".to_string(),
+            Applicability::Review,
+            Phase::RowLevelSecurity,
+        ));
         assert_eq!(
             plain_text(&finding),
             "table `a\\u{7}b` has RLS off\n\nHelp: enable it\n\nFix (review before applying):\n\

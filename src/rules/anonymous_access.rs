@@ -6,9 +6,10 @@
 //! through a simple view without `security_invoker` reach its table with the view
 //! owner's rights.
 
+use super::corrective;
 use super::{Applicability, Finding, Fix, Object, Phase, Settings};
-use crate::fix;
 use crate::model::{Catalog, Grantee, Privileges, Table, TableKind};
+use crate::sql::quote_ident;
 
 pub fn check(catalog: &Catalog, settings: &Settings) -> Vec<Finding> {
     let role = settings.anonymous_role.as_str();
@@ -61,16 +62,22 @@ fn finding(catalog: &Catalog, settings: &Settings, table: &Table, role: &str) ->
     if let Some(from) =
         super::revoke_from(catalog, &table.owner, &[&table.acl, &table.column_acl], &[role], risky)
     {
-        let mut sql =
-            format!("REVOKE {risky} ON TABLE {} FROM {};", fix::table_name(table), fix::grantees(&from));
+        let mut sql = format!(
+            "REVOKE {risky} ON TABLE {} FROM {};",
+            corrective::table_name(table),
+            corrective::grantees(&from)
+        );
         for (api_role, privileges) in regrants(catalog, settings, table, &from, risky) {
             sql.push_str(&format!(
-                "\n-- `{api_role}` held {privileges} through the same grant and its policies need it.\nGRANT {privileges} ON TABLE {} TO {};",
-                fix::table_name(table),
-                fix::ident(api_role)
+                "\n{}\nGRANT {privileges} ON TABLE {} TO {};",
+                corrective::comment(&format!(
+                    "`{api_role}` held {privileges} through the same grant and its policies need it."
+                )),
+                corrective::table_name(table),
+                quote_ident(api_role)
             ));
         }
-        finding = finding.with_fix(Fix { sql, applicability: Applicability::Review, phase: Phase::Revoke });
+        finding = finding.with_fix(Fix::new(sql, Applicability::Review, Phase::Revoke));
     }
     Some(finding)
 }

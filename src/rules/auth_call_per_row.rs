@@ -4,8 +4,8 @@
 //! `(select auth.user_id()) = user_id` becomes an InitPlan and runs once; drizzle's
 //! `(select auth.user_id() = user_id)` reads the row and still runs per row.
 
+use super::corrective;
 use super::{Applicability, Finding, Fix, Object, Phase, Settings};
-use crate::fix;
 use crate::model::{Catalog, PolicyCommand};
 use crate::policy_expr::{hoist_auth_calls, per_row_auth_calls};
 
@@ -41,7 +41,7 @@ pub fn check(catalog: &Catalog, settings: &Settings) -> Vec<Finding> {
             let using = policy.using.as_deref().and_then(hoist_auth_calls);
             let with_check = policy.with_check.as_deref().and_then(hoist_auth_calls);
             if using.is_some() || with_check.is_some() {
-                let mut sql = format!("ALTER POLICY {}", fix::policy_name(table, policy));
+                let mut sql = format!("ALTER POLICY {}", corrective::policy_name(table, policy));
                 // INSERT policies have no USING.
                 if let Some(using) = using.filter(|_| policy.command != PolicyCommand::Insert) {
                     sql.push_str(&format!("\n  USING ({using})"));
@@ -50,8 +50,7 @@ pub fn check(catalog: &Catalog, settings: &Settings) -> Vec<Finding> {
                     sql.push_str(&format!("\n  WITH CHECK ({with_check})"));
                 }
                 sql.push(';');
-                finding =
-                    finding.with_fix(Fix { sql, applicability: Applicability::Safe, phase: Phase::Policy });
+                finding = finding.with_fix(Fix::new(sql, Applicability::Safe, Phase::Policy));
             }
             findings.push(finding);
         }

@@ -3,8 +3,8 @@
 //! `neon_superuser`, which then fails with "permission denied to create extension".
 
 use super::{Applicability, Finding, Fix, Object, Phase, Settings};
-use crate::fix;
 use crate::model::{Catalog, Privileges};
+use crate::sql::quote_ident;
 
 pub const NEON_SUPERUSER: &str = "neon_superuser";
 
@@ -33,13 +33,9 @@ pub fn check(catalog: &Catalog, _settings: &Settings) -> Vec<Finding> {
                 "`{NEON_SUPERUSER}` lacks {missing} on database `{name}`: enabling the Data API there fails with \"permission denied to create extension pg_session_jwt\""
             );
             let help = format!("grant all privileges on database `{name}` to `{NEON_SUPERUSER}`");
-            let sql = format!("GRANT ALL PRIVILEGES ON DATABASE {} TO {NEON_SUPERUSER};", fix::ident(name));
+            let sql = format!("GRANT ALL PRIVILEGES ON DATABASE {} TO {NEON_SUPERUSER};", quote_ident(name));
             let label = format!("created without {missing} for `{NEON_SUPERUSER}`");
-            Some(Finding::new("NL005", Object::database(name), message, help, database.origin).with_label(label).with_fix(Fix {
-                sql,
-                applicability: Applicability::Safe,
-                phase: Phase::Database,
-            }))
+            Some(Finding::new("NL005", Object::database(name), message, help, database.origin).with_label(label).with_fix(Fix::new(sql, Applicability::Safe, Phase::Database)))
         })
         .collect()
 }

@@ -3,8 +3,8 @@
 //! migration's table breaks the API until someone grants them by hand.
 
 use super::{Applicability, Finding, Fix, Object, Phase, Settings};
-use crate::fix;
 use crate::model::{Catalog, DefaultObjectType, Privileges};
+use crate::sql::quote_ident;
 
 pub fn check(catalog: &Catalog, settings: &Settings) -> Vec<Finding> {
     let creator = &catalog.migration_role;
@@ -36,19 +36,21 @@ pub fn check(catalog: &Catalog, settings: &Settings) -> Vec<Finding> {
                 );
             }
             let for_role = match creator {
-                Some(role) => format!("FOR ROLE {} ", fix::ident(role)),
+                Some(role) => format!("FOR ROLE {} ", quote_ident(role)),
                 None => String::new(),
             };
             let sql = format!(
                 "ALTER DEFAULT PRIVILEGES {for_role}IN SCHEMA {} GRANT {missing} ON TABLES TO {};",
-                fix::ident(schema),
-                fix::ident(role)
+                quote_ident(schema),
+                quote_ident(role)
             );
-            findings.push(Finding::new("NL004", Object::schema(schema), message, help, None).with_fix(Fix {
-                sql,
-                applicability: Applicability::Safe,
-                phase: Phase::DefaultPrivileges,
-            }));
+            findings.push(
+                Finding::new("NL004", Object::schema(schema), message, help, None).with_fix(Fix::new(
+                    sql,
+                    Applicability::Safe,
+                    Phase::DefaultPrivileges,
+                )),
+            );
         }
     }
     findings

@@ -4,8 +4,8 @@
 //! migrations only name (made outside them) are skipped: their grants are unknown.
 
 use super::{Applicability, Finding, Fix, Object, Phase, Settings};
-use crate::fix;
 use crate::model::{Catalog, Privileges};
+use crate::sql::quote_ident;
 
 pub fn check(catalog: &Catalog, settings: &Settings) -> Vec<Finding> {
     let mut findings = Vec::new();
@@ -20,12 +20,12 @@ pub fn check(catalog: &Catalog, settings: &Settings) -> Vec<Finding> {
                  \"permission denied for schema {name}\""
             );
             let help = format!("grant USAGE on schema `{name}` to `{role}`");
-            let sql = format!("GRANT USAGE ON SCHEMA {} TO {};", fix::ident(name), fix::ident(role));
+            let sql = format!("GRANT USAGE ON SCHEMA {} TO {};", quote_ident(name), quote_ident(role));
             let label = format!("`{role}` never gets USAGE on this schema");
             findings.push(
                 Finding::new("NL007", Object::schema(name), message, help, schema.origin)
                     .with_label(label)
-                    .with_fix(Fix { sql, applicability: Applicability::Safe, phase: Phase::Grant }),
+                    .with_fix(Fix::new(sql, Applicability::Safe, Phase::Grant)),
             );
         }
     }

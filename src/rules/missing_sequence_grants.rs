@@ -6,8 +6,8 @@
 use std::collections::BTreeSet;
 
 use super::{Applicability, Finding, Fix, Object, Phase, Settings};
-use crate::fix;
 use crate::model::{Catalog, Privileges, QualifiedName};
+use crate::sql::quote_ident;
 
 pub fn check(catalog: &Catalog, settings: &Settings) -> Vec<Finding> {
     let mut findings = Vec::new();
@@ -44,15 +44,15 @@ pub fn check(catalog: &Catalog, settings: &Settings) -> Vec<Finding> {
                 );
                 let sql = format!(
                     "GRANT USAGE, SELECT ON SEQUENCE {}.{} TO {};",
-                    fix::ident(&sequence.schema),
-                    fix::ident(&sequence.name),
-                    fix::ident(role)
+                    quote_ident(&sequence.schema),
+                    quote_ident(&sequence.name),
+                    quote_ident(role)
                 );
                 let label = format!("`{role}` never gets USAGE on `{name}`");
                 findings.push(
                     Finding::new("NL008", Object::sequence(sequence), message, help, sequence.origin)
                         .with_label(label)
-                        .with_fix(Fix { sql, applicability: Applicability::Safe, phase: Phase::Grant }),
+                        .with_fix(Fix::new(sql, Applicability::Safe, Phase::Grant)),
                 );
             }
         }

@@ -3,9 +3,10 @@
 //! or through membership); a table with none needs SELECT, INSERT, UPDATE and DELETE.
 //! Partitions are skipped: requests reach them through their parent's grants.
 
+use super::corrective;
 use super::{Applicability, Finding, Fix, Object, Phase, Settings};
-use crate::fix;
 use crate::model::{Catalog, Table};
+use crate::sql::quote_ident;
 
 pub fn check(catalog: &Catalog, settings: &Settings) -> Vec<Finding> {
     let mut findings: Vec<Finding> = settings
@@ -34,7 +35,7 @@ fn missing_role(catalog: &Catalog, role: &str) -> Finding {
     let help = format!(
         "enable the Data API for this database in the Neon Console, which creates `authenticated` and `anonymous`; \
          or create the role (`CREATE ROLE {} NOLOGIN`); or correct `api_roles` in neonlint.toml",
-        fix::ident(role)
+        quote_ident(role)
     );
     Finding::new("NL003", Object::database(database), message, help, None).with_label("missing role")
 }
@@ -60,13 +61,18 @@ fn check_role(catalog: &Catalog, settings: &Settings, table: &Table, role: &str)
              the grants exist outside the migrations: set `assume_data_api_grants = true` in neonlint.toml",
         );
     }
-    let sql = format!("GRANT {} ON TABLE {} TO {};", missing, fix::table_name(table), fix::ident(role));
-    // With RLS on, policies still decide the rows; without it, a grant opens the table.
-    let applicability = if table.rls_enabled { Applicability::Safe } else { Applicability::Review };
+    let sql =
+        format!("GRANT {} ON TABLE {} TO {};", missing, corrective::table_name(table), quote_ident(role));
+    // With RLS on, policies still decide the rows; without it, a grant opens the table:
+    // it is written only after the fix that enables RLS (NL001), never alone.
+    let fix = match table.rls_enabled {
+        true => Fix::new(sql, Applicability::Safe, Phase::Grant),
+        false => Fix::new(sql, Applicability::Review, Phase::Grant).after_rls_enabled(),
+    };
     let label = format!("`{role}` never gets {missing} on this table");
     Some(
         Finding::new("NL003", Object::table(table), message, help, table.origin)
             .with_label(label)
-            .with_fix(Fix { sql, applicability, phase: Phase::Grant }),
+            .with_fix(fix),
     )
 }

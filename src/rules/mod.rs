@@ -7,6 +7,7 @@
 
 mod anonymous_access;
 mod auth_call_per_row;
+pub mod corrective;
 mod database_missing_neon_superuser;
 mod missing_default_privileges;
 mod missing_schema_usage;
@@ -22,6 +23,7 @@ mod rls_enabled_late;
 mod rls_no_policy;
 mod schema_cache_reminder;
 mod security_definer_exposed;
+pub mod usable;
 mod view_bypasses_rls;
 
 use std::fmt;
@@ -371,29 +373,18 @@ impl Settings {
         roles
     }
 
+    /// The API roles of requests with a token: every API role but the anonymous one.
+    pub fn signed_in_roles(&self) -> Vec<&str> {
+        self.api_roles.iter().map(String::as_str).filter(|role| *role != self.anonymous_role).collect()
+    }
+
     /// Plain and partitioned tables the Data API serves.
     pub fn exposed_tables<'a>(&'a self, catalog: &'a Catalog) -> impl Iterator<Item = &'a Table> + 'a {
         catalog.tables().filter(|table| table.kind.has_rows() && self.is_exposed(&table.schema))
     }
 }
 
-/// The table privileges `role` needs on `table`: what the permissive policies that apply
-/// to it allow, or SELECT, INSERT, UPDATE and DELETE when none does. The policies come
-/// back too, for messages.
-pub fn needed_privileges<'a>(
-    catalog: &Catalog,
-    table: &'a Table,
-    role: &str,
-) -> (Privileges, Vec<&'a crate::model::Policy>) {
-    let policies: Vec<_> =
-        catalog.policies_for(table, role).into_iter().filter(|policy| policy.permissive).collect();
-    let needed = if policies.is_empty() {
-        Privileges::DML
-    } else {
-        policies.iter().fold(Privileges::NONE, |needed, policy| needed | policy.command.privileges())
-    };
-    (needed, policies)
-}
+pub use usable::needed_privileges;
 
 /// The grantees to revoke `privileges` from so that none of `roles` holds them through
 /// `acls` any more (themselves, `PUBLIC`, roles they inherit from), sorted; `None` when
@@ -542,6 +533,22 @@ pub struct Fix {
     pub sql: String,
     pub applicability: Applicability,
     pub phase: Phase,
+    /// Written only into a fix file that also enables row-level security on the finding's
+    /// table (its NL001 or NL006 fix): alone, the statement would open a table whose rows
+    /// no policy guards.
+    pub needs_rls_enabled: bool,
+}
+
+impl Fix {
+    pub fn new(sql: String, applicability: Applicability, phase: Phase) -> Fix {
+        Fix { sql, applicability, phase, needs_rls_enabled: false }
+    }
+
+    /// See `needs_rls_enabled`.
+    pub fn after_rls_enabled(mut self) -> Fix {
+        self.needs_rls_enabled = true;
+        self
+    }
 }
 
 #[derive(Clone, Debug)]

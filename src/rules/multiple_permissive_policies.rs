@@ -5,11 +5,9 @@
 //! `PUBLIC` or for a role the request role inherits from counts, and `FOR ALL` counts
 //! for each command.
 
+use super::usable::{COMMANDS, lets_rows_through};
 use super::{Finding, Object, Settings};
 use crate::model::{Catalog, PolicyCommand, Table};
-
-const COMMANDS: [PolicyCommand; 4] =
-    [PolicyCommand::Select, PolicyCommand::Insert, PolicyCommand::Update, PolicyCommand::Delete];
 
 pub fn check(catalog: &Catalog, settings: &Settings) -> Vec<Finding> {
     let mut findings = Vec::new();
@@ -20,10 +18,17 @@ pub fn check(catalog: &Catalog, settings: &Settings) -> Vec<Finding> {
             let mut groups: Vec<(Vec<&str>, Vec<PolicyCommand>)> = Vec::new();
             let permissive: Vec<_> =
                 catalog.policies_for(table, role).into_iter().filter(|p| p.permissive).collect();
+            let (table_level, column_level) = catalog.table_privileges(table, role);
+            let held = table_level | column_level;
             for command in COMMANDS {
+                // Without the privilege the request fails before any policy runs.
+                if !held.contains(command.privileges()) {
+                    continue;
+                }
+                // A policy that is never true costs nothing: the planner drops it.
                 let names: Vec<&str> = permissive
                     .iter()
-                    .filter(|p| p.command == command || p.command == PolicyCommand::All)
+                    .filter(|p| lets_rows_through(p, command))
                     .map(|p| p.name.as_str())
                     .collect();
                 if names.len() < 2 {

@@ -5,8 +5,8 @@
 
 use std::collections::BTreeSet;
 
+use super::corrective;
 use super::{Applicability, Finding, Fix, Object, Phase, Settings};
-use crate::fix;
 use crate::model::{Catalog, TableKind};
 use crate::policy_expr::auth_compared_columns;
 
@@ -35,11 +35,11 @@ pub fn check(catalog: &Catalog, settings: &Settings) -> Vec<Finding> {
                 let help = format!("add an index on `{name}` that leads with `{column}`");
                 // A partitioned table cannot be indexed concurrently: PostgreSQL builds the
                 // index on each partition, holding locks meanwhile.
-                let sql = fix::create_index(table, &column, table.kind != TableKind::PartitionedTable);
+                let sql = corrective::create_index(table, &column, table.kind != TableKind::PartitionedTable);
                 findings.push(
                     Finding::new("NL014", Object::table(table), message, help, policy.origin)
                         .with_label(format!("filters on `{column}`, which no index leads with"))
-                        .with_fix(Fix { sql, applicability: Applicability::Review, phase: Phase::Index }),
+                        .with_fix(Fix::new(sql, Applicability::Review, Phase::Index)),
                 );
             }
         }

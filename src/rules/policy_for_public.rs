@@ -2,14 +2,19 @@
 //! applies to `PUBLIC`: every role, including the anonymous role of requests without a
 //! token. Naming the roles says who the rows are for.
 
+use super::corrective;
+use super::usable::lets_rows_through;
 use super::{Applicability, Finding, Fix, Object, Phase, Settings};
-use crate::fix;
-use crate::model::{Catalog, Grantee};
+use crate::model::{Catalog, Grantee, PolicyCommand};
+use crate::sql::quote_ident;
 
 pub fn check(catalog: &Catalog, settings: &Settings) -> Vec<Finding> {
     let mut findings = Vec::new();
     for table in settings.exposed_tables(catalog) {
-        for policy in table.policies.iter().filter(|p| p.permissive && p.roles.contains(&Grantee::Public)) {
+        // A policy that lets nothing through (empty, or never true) gives PUBLIC nothing.
+        for policy in table.policies.iter().filter(|p| {
+            p.permissive && p.roles.contains(&Grantee::Public) && lets_rows_through(p, PolicyCommand::All)
+        }) {
             let message = format!(
                 "policy `{}` on `{}` applies to PUBLIC (no `TO`, or `TO public`): also to `{}`, the role of requests \
                  without a token",
@@ -31,11 +36,10 @@ pub fn check(catalog: &Catalog, settings: &Settings) -> Vec<Finding> {
             if !roles.is_empty() {
                 let sql = format!(
                     "ALTER POLICY {} TO {};",
-                    fix::policy_name(table, policy),
-                    roles.iter().map(|role| fix::ident(role)).collect::<Vec<_>>().join(", ")
+                    corrective::policy_name(table, policy),
+                    roles.iter().map(|role| quote_ident(role)).collect::<Vec<_>>().join(", ")
                 );
-                finding =
-                    finding.with_fix(Fix { sql, applicability: Applicability::Review, phase: Phase::Policy });
+                finding = finding.with_fix(Fix::new(sql, Applicability::Review, Phase::Policy));
             }
             findings.push(finding);
         }

@@ -1,8 +1,8 @@
 //! NL006 policy-rls-disabled: a table has policies while row-level security is off, so
 //! PostgreSQL ignores them. Any schema: the policies are dead code wherever they are.
 
+use super::corrective;
 use super::{Applicability, Finding, Fix, Object, Phase, Settings};
-use crate::fix;
 use crate::model::Catalog;
 
 pub fn check(catalog: &Catalog, _settings: &Settings) -> Vec<Finding> {
@@ -26,11 +26,7 @@ pub fn check(catalog: &Catalog, _settings: &Settings) -> Vec<Finding> {
                 None => (table.policies[0].origin.or(table.origin), "this policy has no effect"),
             };
             Finding::new("NL006", Object::table(table), message, help, location).with_label(label).with_fix(
-                Fix {
-                    sql: fix::enable_rls(table),
-                    applicability: Applicability::Review,
-                    phase: Phase::RowLevelSecurity,
-                },
+                Fix::new(corrective::enable_rls(table), Applicability::Review, Phase::RowLevelSecurity),
             )
         })
         .collect()

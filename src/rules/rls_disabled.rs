@@ -2,8 +2,8 @@
 //! security off. Partitions count on their own: the parent's RLS does not apply when a
 //! partition is queried directly.
 
+use super::corrective;
 use super::{Applicability, Finding, Fix, Object, Phase, Settings};
-use crate::fix::{self, PolicyFallback};
 use crate::model::Catalog;
 
 pub fn check(catalog: &Catalog, settings: &Settings) -> Vec<Finding> {
@@ -22,12 +22,12 @@ pub fn check(catalog: &Catalog, settings: &Settings) -> Vec<Finding> {
                     "table `{name}` is exposed through the Data API with row-level security off: any role with grants on it can read and change every row"
                 ),
             };
-            let mut sql = fix::enable_rls(table);
+            let mut sql = corrective::enable_rls(table);
             let mut help = format!("enable row-level security on `{name}`");
             // A table with no permissive policy would return nothing once RLS is on: give it one.
             if !table.policies.iter().any(|policy| policy.permissive)
                 && parent.is_none()
-                && let Some(policy) = fix::policy_template(table, settings, PolicyFallback::ReadOnly)
+                && let Some(policy) = corrective::policy_for(table, &settings.signed_in_roles())
             {
                 sql.push('\n');
                 sql.push_str(&policy);
@@ -38,11 +38,7 @@ pub fn check(catalog: &Catalog, settings: &Settings) -> Vec<Finding> {
                 Some(span) => (Some(span), "row-level security turned off here"),
                 None => (table.origin, "created without row-level security"),
             };
-            Finding::new("NL001", Object::table(table), message, help, location).with_label(label).with_fix(Fix {
-                sql,
-                applicability: Applicability::Review,
-                phase: Phase::RowLevelSecurity,
-            })
+            Finding::new("NL001", Object::table(table), message, help, location).with_label(label).with_fix(Fix::new(sql, Applicability::Review, Phase::RowLevelSecurity))
         })
         .collect()
 }

@@ -1,42 +1,91 @@
-//! NL002 rls-no-policy: row-level security is on in an exposed schema but no permissive
-//! policy exists (none at all, or only restrictive ones, which can only narrow what a
-//! permissive policy allows), so every API request sees no rows and every write fails.
-//! Partitions are skipped: requests reach their rows through the parent's policies.
+//! NL002 rls-no-policy: row-level security is on in an exposed schema and, for an API role,
+//! no permissive policy lets any row through: there is none at all, only restrictive ones,
+//! only policies for other roles, only empty or constant-false ones, or a restrictive
+//! policy that is never true blocks them. Every request of that role sees no rows and every
+//! write fails, and no grant can help until a policy exists, so NL003 and NL008 stay silent
+//! for it. Partitions are skipped: requests reach their rows through the parent's policies.
 
-use super::{Applicability, Finding, Fix, Object, Phase, Settings};
-use crate::fix::{self, PolicyFallback};
-use crate::model::Catalog;
+use super::usable::{Nothing, why_nothing_passes};
+use super::{Applicability, Finding, Fix, Object, Phase, Settings, corrective};
+use crate::model::{Catalog, Table};
 
 pub fn check(catalog: &Catalog, settings: &Settings) -> Vec<Finding> {
+    let roles: Vec<&String> = settings
+        .api_roles
+        .iter()
+        .filter(|role| **role != settings.anonymous_role && catalog.role_exists(role))
+        .collect();
     settings
         .exposed_tables(catalog)
         .filter(|table| table.rls_enabled && !table.is_partition())
-        .filter(|table| !table.policies.iter().any(|policy| policy.permissive))
-        .map(|table| {
-            let name = table.qualified_name();
-            let (message, label) = if table.policies.is_empty() {
-                (
-                    format!(
-                        "table `{name}` has row-level security on but no policy: the Data API returns no rows and refuses every write"
-                    ),
-                    "row-level security on, and no policy follows",
-                )
-            } else {
-                let names: Vec<String> = table.policies.iter().map(|policy| format!("`{}`", policy.name)).collect();
-                (
-                    format!(
-                        "table `{name}` has only restrictive policies ({}), which narrow what permissive policies allow; \
-                         with no permissive policy the Data API returns no rows and refuses every write",
-                        names.join(", ")
-                    ),
-                    "row-level security on, and no permissive policy follows",
-                )
-            };
-            let help = format!("add a permissive policy on `{name}` that says which rows each API role may use");
-            let sql = fix::policy_template(table, settings, PolicyFallback::Skeleton).unwrap_or_default();
-            Finding::new("NL002", Object::table(table), message, help, table.rls_origin.or(table.origin))
-                .with_label(label)
-                .with_fix(Fix { sql, applicability: Applicability::Review, phase: Phase::Policy })
+        .filter_map(|table| {
+            let starved: Vec<(&str, Nothing)> = roles
+                .iter()
+                .filter_map(|role| Some((role.as_str(), why_nothing_passes(catalog, table, role)?)))
+                .collect();
+            (!starved.is_empty()).then(|| finding(catalog, table, &starved))
         })
         .collect()
+}
+
+fn finding(catalog: &Catalog, table: &Table, starved: &[(&str, Nothing)]) -> Finding {
+    let name = table.qualified_name();
+    let who = starved.iter().map(|(role, _)| format!("`{role}`")).collect::<Vec<_>>().join(" and ");
+    // Roles starved for the same reason share it.
+    let mut reasons: Vec<String> = Vec::new();
+    for (_, nothing) in starved {
+        let reason = match nothing {
+            Nothing::NoPolicy => "no policy".to_string(),
+            Nothing::OnlyRestrictive => format!(
+                "only restrictive policies ({}), which can only narrow what a permissive policy allows",
+                listed(table.policies.iter().map(|policy| policy.name.as_str()))
+            ),
+            Nothing::OnlyOtherRoles => format!(
+                "permissive policies only for other roles ({})",
+                listed(table.policies.iter().filter(|p| p.permissive).map(|p| p.name.as_str()))
+            ),
+            Nothing::NeverTrue(names) => {
+                format!(
+                    "only permissive policies that are empty or never true ({})",
+                    listed(names.iter().map(String::as_str))
+                )
+            }
+            Nothing::Blocked(names) => format!(
+                "restrictive policies that are never true ({}), which block every row",
+                listed(names.iter().map(String::as_str))
+            ),
+        };
+        if !reasons.contains(&reason) {
+            reasons.push(reason);
+        }
+    }
+    let message = format!(
+        "table `{name}` has row-level security on and {}: the Data API returns no rows to {who} and refuses \
+         every write",
+        reasons.join(" and ")
+    );
+    let label = match starved[0].1 {
+        Nothing::NoPolicy => "row-level security on, and no policy follows",
+        _ => "row-level security on, and no policy lets a row through",
+    };
+    let help = format!("add a permissive policy on `{name}` that says which rows {who} may use");
+    let roles: Vec<&str> = starved.iter().map(|(role, _)| *role).collect();
+    let mut sql = corrective::policy_for(table, &roles).unwrap_or_default();
+    // The owner policy is for every command: give the roles what it needs, so that the fix
+    // leaves no NL003 or NL008 behind.
+    if corrective::owner_column(table).is_some() {
+        for (role, _) in starved {
+            for grant in corrective::grants_for_every_command(catalog, table, role) {
+                sql.push('\n');
+                sql.push_str(&grant);
+            }
+        }
+    }
+    Finding::new("NL002", Object::table(table), message, help, table.rls_origin.or(table.origin))
+        .with_label(label)
+        .with_fix(Fix::new(sql, Applicability::Review, Phase::Policy))
+}
+
+fn listed<'a>(names: impl Iterator<Item = &'a str>) -> String {
+    names.map(|name| format!("`{name}`")).collect::<Vec<_>>().join(", ")
 }

@@ -4,8 +4,8 @@
 //! by `PUBLIC` unless that is revoked. Without its own `search_path` the function can
 //! also be made to call objects the caller created: then the finding is an error.
 
+use super::corrective;
 use super::{Applicability, Finding, Fix, Object, Phase, Settings, Severity};
-use crate::fix;
 use crate::model::{Catalog, Function, Privileges};
 
 pub fn check(catalog: &Catalog, settings: &Settings) -> Vec<Finding> {
@@ -52,8 +52,8 @@ fn finding(catalog: &Catalog, settings: &Settings, function: &Function) -> Optio
     {
         sql.push_str(&format!(
             "REVOKE EXECUTE ON FUNCTION {} FROM {};",
-            fix::function_name(name),
-            fix::grantees(&from)
+            corrective::function_name(name),
+            corrective::grantees(&from)
         ));
     }
     if !function.sets_search_path {
@@ -61,7 +61,7 @@ fn finding(catalog: &Catalog, settings: &Settings, function: &Function) -> Optio
         if !sql.is_empty() {
             sql.push('\n');
         }
-        sql.push_str(&format!("ALTER FUNCTION {} SET search_path = '';", fix::function_name(name)));
+        sql.push_str(&format!("ALTER FUNCTION {} SET search_path = '';", corrective::function_name(name)));
     }
     let label = if function.sets_search_path {
         "SECURITY DEFINER, callable through the Data API"
@@ -70,7 +70,7 @@ fn finding(catalog: &Catalog, settings: &Settings, function: &Function) -> Optio
     };
     let mut finding = Finding::new("NL012", Object::function(function), message, help, function.origin)
         .with_label(label)
-        .with_fix(Fix { sql, applicability: Applicability::Review, phase: Phase::Revoke });
+        .with_fix(Fix::new(sql, Applicability::Review, Phase::Revoke));
     if !function.sets_search_path {
         finding.severity = Severity::Error;
     }

@@ -3,8 +3,8 @@
 //! their row-level security is skipped (owners bypass it). A materialized view is a
 //! stored copy that cannot have row-level security at all.
 
+use super::corrective;
 use super::{Applicability, Finding, Fix, Object, Phase, Settings};
-use crate::fix;
 use crate::model::{Catalog, Privileges, Table, TableKind};
 
 pub fn check(catalog: &Catalog, settings: &Settings) -> Vec<Finding> {
@@ -61,15 +61,13 @@ fn finding(catalog: &Catalog, settings: &Settings, table: &Table) -> Option<Find
         )
     };
     let sql = if view {
-        Some(format!("ALTER VIEW {} SET (security_invoker = true);", fix::table_name(table)))
+        Some(format!("ALTER VIEW {} SET (security_invoker = true);", corrective::table_name(table)))
     } else {
         revoke_select(catalog, table, &readers)
     };
     let finding = Finding::new("NL011", Object::table(table), message, help, table.origin).with_label(label);
     Some(match sql {
-        Some(sql) => {
-            finding.with_fix(Fix { sql, applicability: Applicability::Review, phase: Phase::Revoke })
-        }
+        Some(sql) => finding.with_fix(Fix::new(sql, Applicability::Review, Phase::Revoke)),
         None => finding,
     })
 }
@@ -84,5 +82,5 @@ fn revoke_select(catalog: &Catalog, table: &Table, readers: &[&str]) -> Option<S
         readers,
         Privileges::SELECT,
     )?;
-    Some(format!("REVOKE SELECT ON {} FROM {};", fix::table_name(table), fix::grantees(&from)))
+    Some(format!("REVOKE SELECT ON {} FROM {};", corrective::table_name(table), corrective::grantees(&from)))
 }

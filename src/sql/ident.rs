@@ -16,6 +16,11 @@ pub fn quote_ident(name: &str) -> String {
     }
 }
 
+/// `schema.name`, each part quoted as needed.
+pub fn quote_qualified(schema: &str, name: &str) -> String {
+    format!("{}.{}", quote_ident(schema), quote_ident(name))
+}
+
 /// Keywords `quote_ident` quotes: every category but unreserved
 /// (`SELECT word FROM pg_get_keywords() WHERE catcode <> 'U'` on PostgreSQL 15), sorted.
 const RESERVED_KEYWORDS: &[&str] = &[

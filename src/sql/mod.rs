@@ -25,7 +25,7 @@ use crate::model::{
 };
 
 pub use fallback::is_serial;
-pub use ident::{quote_ident, rename_column, rename_qualifier, unquote};
+pub use ident::{quote_ident, quote_qualified, rename_column, rename_qualifier, unquote};
 pub use parse::parse_file;
 pub use routine::{ArgType, arg_types, normalise_type};
 
