@@ -17,6 +17,11 @@ fn db_reports_the_demo_like_check_does_and_its_fix_clears_it() {
     let _cluster = common::live::lock_cluster_objects();
     let database = live.create_database("db_demo");
     let selection = source::discover(&common::fixture("demo"), None).unwrap();
+    let demo =
+        neonlint::check::run(std::slice::from_ref(&selection), &neonlint::config::Config::default(), None)
+            .unwrap();
+    // Leftovers of an interrupted run carry the demo's names; remove them first.
+    common::live::cleanup(&live, &demo.catalogs[0], &Default::default());
     let roles_before = common::live::existing_roles(&live);
     database.apply(&selection).unwrap();
 
@@ -56,7 +61,6 @@ fn db_reports_the_demo_like_check_does_and_its_fix_clears_it() {
     let run = common::neonlint(&["db", "--url", &url(&database.name), "--fail-on", "error"]);
     assert_eq!(run.code, 0, "errors left after the fix:\n{}", run.stdout);
 
-    let demo = neonlint::check::run(&[selection], &neonlint::config::Config::default(), None).unwrap();
     drop(database);
     common::live::cleanup(&live, &demo.catalogs[0], &roles_before);
 }

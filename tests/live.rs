@@ -141,6 +141,9 @@ fn a_role_with_only_connect_sees_what_the_owner_sees() {
     let _cluster = common::live::lock_cluster_objects();
     let database = live.create_database("read_only_role");
     let selection = source::discover(&common::fixture("demo"), None).unwrap();
+    let demo = check::run(std::slice::from_ref(&selection), &Config::default(), None).unwrap();
+    // Leftovers of an interrupted run carry the demo's names; remove them first.
+    cleanup(&live, &demo.catalogs[0], &BTreeSet::new());
     let roles_before = existing_roles(&live);
     database.apply(&selection).unwrap();
     let reader = format!("neonlint_t_reader_{}", std::process::id());
@@ -166,7 +169,6 @@ fn a_role_with_only_connect_sees_what_the_owner_sees() {
     };
     assert!(!all(&owner_view).is_empty());
     assert_eq!(all(&reader_view), all(&owner_view));
-    let demo = check::run(&[selection], &Config::default(), None).unwrap();
     drop(database);
     live.admin_execute(&format!("DROP ROLE IF EXISTS {reader}"));
     cleanup(&live, &demo.catalogs[0], &roles_before);

@@ -58,8 +58,32 @@ static COUNTER: AtomicUsize = AtomicUsize::new(0);
 /// hold this lock, so one test's cleanup never drops what another is using.
 static CLUSTER_OBJECTS: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
-pub fn lock_cluster_objects() -> std::sync::MutexGuard<'static, ()> {
-    CLUSTER_OBJECTS.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+/// The advisory lock key every neonlint test process takes before it creates or drops
+/// cluster-wide objects (`'neonlint'` as bytes): two test runs on one server (two checkouts,
+/// or CI and a developer) would otherwise drop each other's fixture databases and roles.
+const CLUSTER_LOCK_KEY: i64 = 0x6e65_6f6e_6c69_6e74;
+
+/// Held while a test uses cluster-wide objects: a mutex within this process, and a
+/// session-level advisory lock on the server across processes, released when the guard's
+/// connection closes.
+pub struct ClusterLock {
+    _connection: Option<(Runtime, Client)>,
+    _local: std::sync::MutexGuard<'static, ()>,
+}
+
+pub fn lock_cluster_objects() -> ClusterLock {
+    let local = CLUSTER_OBJECTS.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let connection = admin_url().parse::<Config>().ok().and_then(|mut admin| {
+        admin.connect_timeout(Duration::from_secs(5));
+        let client = runtime.block_on(async {
+            let client = connect(&admin).await.ok()?;
+            client.execute("SELECT pg_advisory_lock($1)", &[&CLUSTER_LOCK_KEY]).await.ok()?;
+            Some(client)
+        })?;
+        Some(client)
+    });
+    ClusterLock { _connection: connection.map(|client| (runtime, client)), _local: local }
 }
 
 /// A database created for one test and dropped with it.
