@@ -75,6 +75,12 @@ pub fn auth_compared_columns(expr: &str) -> Vec<String> {
     facts(expr).compared_columns.clone()
 }
 
+/// The functions the expression calls, as written: `(Some(schema), name)` when qualified,
+/// folded as PostgreSQL folds them. `is_member(team_id)` gives `[(None, "is_member")]`.
+pub fn called_functions(expr: &str) -> Vec<(Option<String>, String)> {
+    facts(expr).calls.clone()
+}
+
 /// What the rules ask of one expression, read from one parse.
 #[derive(Debug, Default)]
 struct Facts {
@@ -82,6 +88,7 @@ struct Facts {
     never_true: bool,
     per_row_calls: Vec<String>,
     compared_columns: Vec<String>,
+    calls: Vec<(Option<String>, String)>,
 }
 
 thread_local! {
@@ -106,10 +113,38 @@ fn facts(text: &str) -> Rc<Facts> {
                 .map(|call| call.text)
                 .collect(),
             compared_columns: compared_columns(&expr),
+            calls: function_calls(&expr),
         },
     });
     FACTS.with(|cache| cache.borrow_mut().insert(text.to_string(), Rc::clone(&facts)));
     facts
+}
+
+fn function_calls(expr: &Expr) -> Vec<(Option<String>, String)> {
+    let mut calls = Vec::new();
+    let _ = visit_expressions(expr, |expr| {
+        if let Expr::Function(function) = expr {
+            let parts: Vec<String> = function
+                .name
+                .0
+                .iter()
+                .filter_map(|part| match part {
+                    ObjectNamePart::Identifier(ident) => Some(folded(ident)),
+                    ObjectNamePart::Function(_) => None,
+                })
+                .collect();
+            let call = match parts.as_slice() {
+                [name] => Some((None, name.clone())),
+                [.., schema, name] => Some((Some(schema.clone()), name.clone())),
+                [] => None,
+            };
+            if let Some(call) = call.filter(|call| !calls.contains(call)) {
+                calls.push(call);
+            }
+        }
+        ControlFlow::<()>::Continue(())
+    });
+    calls
 }
 
 fn compared_columns(expr: &Expr) -> Vec<String> {

@@ -190,6 +190,10 @@ fn security_definer_exposed() {
             found("NL012", "public.delete_account", "001_functions.sql", 4),
             found("NL012", "public.team_stats", "001_functions.sql", 9),
             found("NL012", "public.touch", "001_functions.sql", 19),
+            // Issue 9: a policy helper (its fix keeps EXECUTE for `authenticated`) and a body
+            // with unqualified names (its fix pins `public, pg_temp`, not `''`).
+            found("NL012", "public.is_member", "002_policy_helpers.sql", 12),
+            found("NL012", "public.file_count", "002_policy_helpers.sql", 22),
         ],
     );
 }

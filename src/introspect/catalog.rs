@@ -247,6 +247,9 @@ async fn read_functions<C: GenericClient>(
             security_definer: row.get("security_definer"),
             sets_search_path: row.get("sets_search_path"),
             trigger: row.get("trigger"),
+            body: row
+                .get::<_, Option<String>>("body")
+                .and_then(|body| crate::sql::body::facts(row.get("language"), &body, row.get("bound"))),
             origin: None,
         });
         grant_row(&mut function.acl, &row);
@@ -473,9 +476,14 @@ const FUNCTIONS: &str = concat!(
      p.prorettype IN ('pg_catalog.trigger'::pg_catalog.regtype, 'pg_catalog.event_trigger'::pg_catalog.regtype) AS trigger, \
      EXISTS (SELECT 1 FROM pg_catalog.unnest(p.proconfig) setting \
        WHERE setting LIKE 'search\\_path=%') AS sets_search_path, \
-     pg_catalog.pg_get_userbyid(p.proowner)::text AS owner, ",
+     pg_catalog.pg_get_userbyid(p.proowner)::text AS owner, \
+     l.lanname::text AS language, p.prosqlbody IS NOT NULL AS bound, \
+     CASE WHEN p.prorettype IN ('pg_catalog.trigger'::pg_catalog.regtype, 'pg_catalog.event_trigger'::pg_catalog.regtype) \
+       THEN NULL WHEN p.prosqlbody IS NOT NULL THEN pg_catalog.pg_get_function_sqlbody(p.oid) ELSE p.prosrc \
+     END AS body, ",
     grantee!(),
     " FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace \
+     JOIN pg_catalog.pg_language l ON l.oid = p.prolang \
      LEFT JOIN LATERAL pg_catalog.aclexplode(COALESCE(p.proacl, pg_catalog.acldefault('f', p.proowner))) a ON true \
      WHERE p.prokind IN ('f', 'p') AND ",
     user_schema!(),

@@ -241,7 +241,49 @@ pub struct Function {
     pub sets_search_path: bool,
     /// Returns `trigger` or `event_trigger`: only a trigger can call it, not the Data API.
     pub trigger: bool,
+    /// What its body names (SQL and plpgsql functions that are not trigger functions);
+    /// `None` otherwise.
+    pub body: Option<FunctionBody>,
     pub origin: Option<Span>,
+}
+
+/// A name as written: `(Some(schema), name)` when qualified, folded as PostgreSQL folds.
+pub type Name = (Option<String>, String);
+
+/// What a function body refers to by name (`sql::body` reads it from the text).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FunctionBody {
+    /// Functions it calls (`name(`), builtins and keywords that take parentheses left out.
+    pub calls: Vec<Name>,
+    /// Relations after `FROM`, `JOIN`, `UPDATE`, `INTO`, `TABLE`, `TRUNCATE`, and the
+    /// tables of `%ROWTYPE` / `%TYPE` declarations.
+    pub relations: Vec<Name>,
+    /// Types in casts (`::name`) and declarations that are not built in.
+    pub types: Vec<Name>,
+    /// It calls `auth.user_id()`, `auth.uid()`, `auth.session()`, `auth.jwt()` or
+    /// `current_setting(…)`: it reads who is making the request.
+    pub reads_request: bool,
+    /// A SQL-standard body (`BEGIN ATOMIC`, `RETURN …`): PostgreSQL resolves its names when
+    /// the function is created, so no `search_path` changes what it runs.
+    pub bound_at_creation: bool,
+}
+
+impl FunctionBody {
+    /// Whether every name the body resolves through `search_path` is schema-qualified (or a
+    /// builtin, which `pg_catalog` always provides): then `SET search_path = ''` cannot
+    /// change what it runs.
+    pub fn fully_qualified(&self) -> bool {
+        self.unqualified().is_empty()
+    }
+
+    /// The unqualified names the body resolves through `search_path`.
+    pub fn unqualified(&self) -> Vec<&str> {
+        if self.bound_at_creation {
+            return Vec::new();
+        }
+        let names = self.relations.iter().chain(&self.calls).chain(&self.types);
+        names.filter(|(schema, _)| schema.is_none()).map(|(_, name)| name.as_str()).collect()
+    }
 }
 
 /// One migration file that changes what the Data API serves (tables, views, functions,

@@ -63,6 +63,7 @@ impl Replay {
             if create.or_replace && existing.procedure == create.procedure {
                 existing.security_definer = create.security_definer;
                 existing.sets_search_path = create.sets_search_path;
+                existing.body = create.body.clone();
             }
             return;
         }
@@ -76,6 +77,7 @@ impl Replay {
             security_definer: create.security_definer,
             sets_search_path: create.sets_search_path,
             trigger: create.returns_trigger,
+            body: create.body.clone(),
             origin: Some(span),
         };
         self.catalog.functions.insert(key, function);

@@ -3,10 +3,19 @@
 //! runs with its owner's rights, past row-level security. New functions are executable
 //! by `PUBLIC` unless that is revoked. Without its own `search_path` the function can
 //! also be made to call objects the caller created: then the finding is an error.
+//!
+//! The fix must not break what works (issue 9). A policy that calls the function runs it
+//! as the querying role, which needs EXECUTE: every role a calling policy applies to and
+//! that can query the policy's table keeps (or gets back) EXECUTE. And the `search_path`
+//! it pins must still resolve the body: `''` only when every name in it is qualified, else
+//! the schemas its names live in, then `pg_temp`.
 
-use super::corrective;
-use super::{Applicability, Finding, Fix, Object, Phase, Settings, Severity};
-use crate::model::{Catalog, Function, Privileges};
+use std::collections::BTreeSet;
+
+use super::{Applicability, Finding, Fix, Object, Phase, Settings, Severity, corrective};
+use crate::model::{Catalog, Function, Grantee, Privileges, Table};
+use crate::policy_expr::called_functions;
+use crate::sql::quote_ident;
 
 pub fn check(catalog: &Catalog, settings: &Settings) -> Vec<Finding> {
     catalog
@@ -29,6 +38,7 @@ fn finding(catalog: &Catalog, settings: &Settings, function: &Function) -> Optio
     if callers.is_empty() {
         return None;
     }
+    let needs = PolicyNeeds::of(catalog, function);
     let name = &function.key;
     let who = callers.iter().map(|role| format!("`{role}`")).collect::<Vec<_>>().join(" and ");
     let mut message = format!(
@@ -40,39 +50,215 @@ fn finding(catalog: &Catalog, settings: &Settings, function: &Function) -> Optio
             ", and without its own `search_path` a caller can make it run objects of their choosing",
         );
     }
+    let kept: Vec<&str> = callers.iter().copied().filter(|role| needs.includes(role)).collect();
+    if !kept.is_empty() {
+        message.push_str(&format!(
+            "; policies call it ({}), so {} must keep EXECUTE",
+            needs.describe(),
+            kept.iter().map(|role| format!("`{role}`")).collect::<Vec<_>>().join(" and ")
+        ));
+    }
     let mut help = format!(
         "revoke EXECUTE on `{name}` from PUBLIC and the request roles (grant it back to the roles that need it), \
          or make it SECURITY INVOKER"
     );
-    let mut sql = String::new();
-    // Revoke from every grantee the callers hold EXECUTE through, unless one of them
-    // calls it as (a member of) the owner, which no revoke changes.
-    if let Some(from) =
-        super::revoke_from(catalog, &function.owner, &[&function.acl], &callers, Privileges::EXECUTE)
-    {
-        sql.push_str(&format!(
-            "REVOKE EXECUTE ON FUNCTION {} FROM {};",
-            corrective::function_name(name),
-            corrective::grantees(&from)
-        ));
+    if !kept.is_empty() {
+        help.push_str(
+            "; a function that policies need stays callable by the roles they apply to: to close the RPC \
+             endpoint, move it to a schema the Data API does not expose (policies keep working)",
+        );
     }
+    let mut statements = revoke(catalog, function, &callers, &needs);
     if !function.sets_search_path {
-        help.push_str("; pin its `search_path` (`SET search_path = ''`, with schema-qualified names inside)");
-        if !sql.is_empty() {
-            sql.push('\n');
+        help.push_str("; pin its `search_path` to the schemas its body uses, then `pg_temp`");
+        if let Some(path) = search_path(catalog, function) {
+            statements.push(format!(
+                "ALTER FUNCTION {} SET search_path = {path};",
+                corrective::function_name(name)
+            ));
         }
-        sql.push_str(&format!("ALTER FUNCTION {} SET search_path = '';", corrective::function_name(name)));
     }
     let label = if function.sets_search_path {
         "SECURITY DEFINER, callable through the Data API"
     } else {
         "SECURITY DEFINER without `SET search_path`, callable through the Data API"
     };
-    let mut finding = Finding::new("NL012", Object::function(function), message, help, function.origin)
-        .with_label(label)
-        .with_fix(Fix::new(sql, Applicability::Review, Phase::Revoke));
+    let mut finding =
+        Finding::new("NL012", Object::function(function), message, help, function.origin).with_label(label);
+    if !statements.is_empty() {
+        finding = finding.with_fix(Fix::new(statements.join("\n"), Applicability::Review, Phase::Revoke));
+    }
     if !function.sets_search_path {
         finding.severity = Severity::Error;
     }
     Some(finding)
+}
+
+/// `REVOKE EXECUTE` from the grantees the callers that do not need the function hold it
+/// through, and `GRANT EXECUTE` back to every role a calling policy needs it for that
+/// would lose it; empty when nothing can be revoked.
+fn revoke(catalog: &Catalog, function: &Function, callers: &[&str], needs: &PolicyNeeds) -> Vec<String> {
+    let cut: Vec<&str> = callers.iter().copied().filter(|role| !needs.includes(role)).collect();
+    // A caller that acts as the owner keeps EXECUTE whatever is revoked.
+    let Some(mut from) =
+        super::revoke_from(catalog, &function.owner, &[&function.acl], &cut, Privileges::EXECUTE)
+    else {
+        return Vec::new();
+    };
+    if needs.public {
+        // Every role that can query the table runs the policy: PUBLIC keeps it.
+        from.retain(|grantee| *grantee != Grantee::Public);
+    }
+    if from.is_empty() {
+        return Vec::new();
+    }
+    let name = corrective::function_name(&function.key);
+    let mut statements =
+        vec![format!("REVOKE EXECUTE ON FUNCTION {name} FROM {};", corrective::grantees(&from))];
+    for (role, reason) in &needs.roles {
+        if catalog.acts_as(role, &function.owner) {
+            continue;
+        }
+        let grantees = catalog.effective_grantees(role);
+        let still_held = function.acl.iter().any(|(grantee, held)| {
+            grantees.contains(grantee) && held.contains(Privileges::EXECUTE) && !from.contains(grantee)
+        });
+        if !still_held {
+            statements
+                .push(corrective::comment(&format!("`{role}` keeps EXECUTE: {reason} calls this function.")));
+            statements.push(format!("GRANT EXECUTE ON FUNCTION {name} TO {};", quote_ident(role)));
+        }
+    }
+    statements
+}
+
+/// The roles that run `function` inside a policy: those a calling policy applies to and
+/// that hold a privilege on its table (without one, the query fails before the policy
+/// runs). `public`: a calling policy applies to PUBLIC on a table PUBLIC may query.
+struct PolicyNeeds {
+    /// Each role with the first policy that needs it (`policy \`p\` on \`t\``).
+    roles: Vec<(String, String)>,
+    public: bool,
+    policies: Vec<String>,
+}
+
+impl PolicyNeeds {
+    fn of(catalog: &Catalog, function: &Function) -> PolicyNeeds {
+        let mut needs = PolicyNeeds { roles: Vec::new(), public: false, policies: Vec::new() };
+        for table in catalog.tables() {
+            for policy in &table.policies {
+                let calls = [&policy.using, &policy.with_check]
+                    .into_iter()
+                    .flatten()
+                    .any(|expr| called_functions(expr).iter().any(|call| names(call, table, function)));
+                if !calls {
+                    continue;
+                }
+                let place = format!("policy `{}` on `{}`", policy.name, table.qualified_name());
+                needs.policies.push(place.clone());
+                if policy.roles.contains(&Grantee::Public)
+                    && !(table.acl.get(&Grantee::Public) | table.column_acl.get(&Grantee::Public)).is_empty()
+                {
+                    needs.public = true;
+                }
+                for role in candidate_roles(catalog, table) {
+                    let applies = catalog.policies_for(table, &role).iter().any(|p| p.name == policy.name);
+                    let (table_level, column_level) = catalog.table_privileges(table, &role);
+                    let owner_skips = catalog.acts_as(&role, &table.owner) && !table.rls_forced;
+                    if applies
+                        && !(table_level | column_level).is_empty()
+                        && !owner_skips
+                        && !needs.roles.iter().any(|(known, _)| *known == role)
+                    {
+                        needs.roles.push((role, place.clone()));
+                    }
+                }
+            }
+        }
+        needs
+    }
+
+    fn includes(&self, role: &str) -> bool {
+        self.public || self.roles.iter().any(|(known, _)| known == role)
+    }
+
+    fn describe(&self) -> String {
+        self.policies.join(", ")
+    }
+}
+
+/// Whether a call in a policy of `table` names `function`: by schema and name when
+/// qualified; unqualified, by name in the table's schema or `public` (the schemas a
+/// migration's search path holds).
+fn names(call: &(Option<String>, String), table: &Table, function: &Function) -> bool {
+    let (schema, name) = call;
+    *name == function.key.name
+        && match schema {
+            Some(schema) => *schema == function.key.schema,
+            None => function.key.schema == table.schema || function.key.schema == "public",
+        }
+}
+
+/// The roles that may query `table` through a policy: those the catalog knows, those its
+/// grants name, and the roles its policies name.
+fn candidate_roles(catalog: &Catalog, table: &Table) -> BTreeSet<String> {
+    let mut roles: BTreeSet<String> = catalog.roles.keys().cloned().collect();
+    for acl in [&table.acl, &table.column_acl] {
+        roles.extend(acl.iter().filter_map(|(grantee, _)| match grantee {
+            Grantee::Role(role) => Some(role.clone()),
+            Grantee::Public => None,
+        }));
+    }
+    for policy in &table.policies {
+        roles.extend(policy.roles.iter().filter_map(|grantee| match grantee {
+            Grantee::Role(role) => Some(role.clone()),
+            Grantee::Public => None,
+        }));
+    }
+    roles
+}
+
+/// The `search_path` to pin: `''` when every name in the body is qualified; else the
+/// function's schema, the schemas holding what its unqualified names name, `public` and
+/// the extensions' schemas when a name is found nowhere, then `pg_temp` (last, so a
+/// caller's temporary objects never shadow). `None` when the body is unknown.
+fn search_path(catalog: &Catalog, function: &Function) -> Option<String> {
+    let body = function.body.as_ref()?;
+    if body.fully_qualified() {
+        return Some("''".to_string());
+    }
+    let mut schemas: Vec<String> = vec![function.key.schema.clone()];
+    let add = |schema: &str, schemas: &mut Vec<String>| {
+        if !schemas.iter().any(|known| known == schema) {
+            schemas.push(schema.to_string());
+        }
+    };
+    let mut unresolved = false;
+    for name in body.unqualified() {
+        let mut found = false;
+        for table in catalog.tables().filter(|table| table.name == name) {
+            add(&table.schema, &mut schemas);
+            found = true;
+        }
+        for key in catalog.functions.keys().filter(|key| key.name == name) {
+            add(&key.schema, &mut schemas);
+            found = true;
+        }
+        for sequence in catalog.sequences.values().filter(|sequence| sequence.name == name) {
+            add(&sequence.schema, &mut schemas);
+            found = true;
+        }
+        unresolved |= !found;
+    }
+    if unresolved {
+        add("public", &mut schemas);
+        for extension in catalog.extensions.values() {
+            if let Some(schema) = &extension.schema {
+                add(schema, &mut schemas);
+            }
+        }
+    }
+    let mut path: Vec<String> = schemas.iter().map(|schema| quote_ident(schema)).collect();
+    path.push("pg_temp".to_string());
+    Some(path.join(", "))
 }

@@ -10,6 +10,7 @@
 //! This module uses the model's vocabulary (`Privileges`, `PolicyCommand`, `TableKind`)
 //! but never the `Catalog`: applying statements is `replay`'s job.
 
+pub mod body;
 mod classify;
 mod cursor;
 mod do_block;
@@ -257,6 +258,8 @@ pub struct CreateFunction {
     pub sets_search_path: bool,
     /// `RETURNS trigger` or `event_trigger`: only a trigger can call it.
     pub returns_trigger: bool,
+    /// What the body names, for the functions rules read it of (see `Function::body`).
+    pub body: Option<crate::model::FunctionBody>,
 }
 
 #[derive(Clone, Debug, PartialEq)]

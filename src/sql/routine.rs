@@ -255,6 +255,28 @@ fn keyword_type(words: &str, precision: Option<u32>) -> Option<&'static str> {
     })
 }
 
+/// The text of a `'…'` or `E'…'` literal.
+fn string_value(literal: &str) -> String {
+    let (escaped, inner) = match literal.strip_prefix(['e', 'E']) {
+        Some(rest) => (true, rest),
+        None => (false, literal),
+    };
+    let inner = inner.strip_prefix('\'').and_then(|rest| rest.strip_suffix('\'')).unwrap_or(inner);
+    let text = inner.replace("''", "'");
+    if escaped { text.replace("\\'", "'").replace("\\\\", "\\") } else { text }
+}
+
+/// The text between the tags of a `$tag$…$tag$` literal.
+fn dollar_value(literal: &str) -> &str {
+    let tag_end = literal[1..].find('$').map_or(literal.len(), |at| at + 2);
+    literal.get(tag_end..literal.len().saturating_sub(tag_end)).unwrap_or("")
+}
+
+/// Whether a one-word type name (`int`, `text`, `uuid`, `timestamptz`) is built in.
+pub fn is_builtin_type_name(name: &str) -> bool {
+    keyword_type(name, None).is_some() || catalog_type(name).is_some()
+}
+
 /// Whether `printed` (without `[]`) is how `format_type()` prints a built-in type.
 fn is_builtin_printed(printed: &str) -> bool {
     BUILTIN_TYPES.binary_search(&printed).is_ok()
@@ -505,9 +527,13 @@ impl<'a> Reader<'a> {
             security_definer: false,
             sets_search_path: false,
             returns_trigger: false,
+            body: None,
         };
+        let mut language = None;
+        // The body as the server stores it, and whether it is SQL-standard (bound).
+        let mut body: Option<(String, bool)> = None;
         // Attributes come in any order, before and after the body; a `BEGIN ATOMIC`
-        // body is always last.
+        // or `RETURN` body is always last.
         while !self.at_end() {
             if self.peek_is("external") && self.peek_nth_is(1, "security") {
                 self.position += 1;
@@ -524,11 +550,36 @@ impl<'a> Reader<'a> {
                     self.eat_punct(b'.');
                 }
                 create.returns_trigger = self.peek_is("trigger") || self.peek_is("event_trigger");
-            } else if self.peek_is("begin") && self.peek_nth_is(1, "atomic") {
+            } else if self.eat("language") {
+                let token = self.peek()?;
+                language = Some(match token.kind {
+                    TokenKind::String => string_value(token.text(self.source)),
+                    _ => fold(token.text(self.source)),
+                });
+                self.advance(1);
+            } else if self.eat("as") {
+                let token = self.peek()?;
+                body = match token.kind {
+                    TokenKind::String => Some((string_value(token.text(self.source)), false)),
+                    TokenKind::DollarString => {
+                        Some((dollar_value(token.text(self.source)).to_string(), false))
+                    }
+                    _ => None,
+                };
+                self.skip();
+            } else if (self.peek_is("begin") && self.peek_nth_is(1, "atomic")) || self.peek_is("return") {
+                let start = self.peek()?.start;
+                body = Some((self.source[start..].to_string(), true));
                 break;
             } else {
                 self.skip();
             }
+        }
+        // Trigger functions cannot be called through the Data API or in a policy: no rule
+        // reads their bodies.
+        if !create.returns_trigger {
+            let language = language.unwrap_or_else(|| "sql".to_string());
+            create.body = body.and_then(|(text, bound)| super::body::facts(&language, &text, bound));
         }
         Some(StatementKind::CreateFunction(create))
     }
