@@ -17,7 +17,7 @@ use super::split::split;
 use super::{
     AlterPolicy, AlterTableAction, CreatePolicy, CreateTable, CreateView, DefaultPrivilegeChange,
     GrantTarget, LineIndex, Location, ObjectRef, ParsedFile, PrivilegeChange, PrivilegeList, Problem,
-    ProblemKind, RoleSpec, Statement, StatementKind, fold,
+    ProblemKind, RoleSpec, Statement, StatementKind, fold, truncate_identifier,
 };
 use crate::model::{Column, DefaultObjectType, PolicyCommand, Privileges, TableKind};
 
@@ -166,6 +166,7 @@ fn map_statement(statement: sp::Statement) -> Option<StatementKind> {
             columns: create.columns.iter().map(column).collect(),
             temporary: create.temporary,
             indexed_columns: indexed_columns(&create.columns, &create.constraints),
+            primary_keys: primary_keys(&create.columns, &create.constraints),
         }),
         sp::Statement::CreateForeignTable(create) => StatementKind::CreateTable(CreateTable {
             name: object_ref(&create.name)?,
@@ -175,6 +176,7 @@ fn map_statement(statement: sp::Statement) -> Option<StatementKind> {
             columns: create.columns.iter().map(column).collect(),
             temporary: false,
             indexed_columns: Vec::new(),
+            primary_keys: 0,
         }),
         sp::Statement::CreateView(view) => StatementKind::CreateView(CreateView {
             name: object_ref(&view.name)?,
@@ -375,7 +377,11 @@ fn map_statement(statement: sp::Statement) -> Option<StatementKind> {
 }
 
 fn ident(ident: &sp::Ident) -> String {
-    if ident.quote_style.is_some() { ident.value.clone() } else { fold(&ident.value) }
+    if ident.quote_style.is_some() {
+        truncate_identifier(&ident.value).to_string()
+    } else {
+        fold(&ident.value)
+    }
 }
 
 fn fold_or_unquote(text: &str) -> String {
@@ -402,7 +408,7 @@ fn last_ident(name: &sp::ObjectName) -> Option<String> {
 /// A role name where `CURRENT_USER` and friends may appear unquoted.
 fn role_name(role: &sp::Ident) -> RoleSpec {
     if role.quote_style.is_some() {
-        return RoleSpec::Name(role.value.clone());
+        return RoleSpec::Name(truncate_identifier(&role.value).to_string());
     }
     match fold(&role.value).as_str() {
         "public" => RoleSpec::Public,
@@ -622,6 +628,20 @@ fn indexed_columns(columns: &[sp::ColumnDef], constraints: &[sp::TableConstraint
         _ => None,
     });
     from_columns.chain(from_constraints).collect()
+}
+
+/// How many primary keys the column and table constraints declare.
+fn primary_keys(columns: &[sp::ColumnDef], constraints: &[sp::TableConstraint]) -> usize {
+    let on_columns = columns
+        .iter()
+        .flat_map(|column| &column.options)
+        .filter(|option| matches!(option.option, sp::ColumnOption::PrimaryKey(_)))
+        .count();
+    let on_table = constraints
+        .iter()
+        .filter(|constraint| matches!(constraint, sp::TableConstraint::PrimaryKey(_)))
+        .count();
+    on_columns + on_table
 }
 
 fn first_index_column(columns: &[sp::IndexColumn]) -> Option<String> {
