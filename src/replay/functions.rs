@@ -113,7 +113,12 @@ impl Replay {
                     }
                 }
                 AlterFunctionAction::SetSchema(schema) => {
-                    self.target_schema(&ObjectRef { schema: Some(schema.clone()), name: key.name.clone() });
+                    if self
+                        .target_schema(&ObjectRef { schema: Some(schema.clone()), name: key.name.clone() })
+                        .is_none()
+                    {
+                        return;
+                    }
                     let new_key = FunctionKey { schema: schema.clone(), ..key.clone() };
                     if self.move_function(&key, new_key.clone()) {
                         key = new_key;

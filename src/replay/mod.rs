@@ -11,7 +11,7 @@ mod history;
 mod indexes;
 mod sequences;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use history::History;
 
@@ -39,6 +39,11 @@ pub struct Options {
     /// The schemas the Data API serves, for the migration-history facts
     /// (`Table::rls_enabled_late`, `Catalog::api_changes`).
     pub exposed_schemas: Vec<String>,
+    /// Every object the replayed files use is created by them (tests that replay onto a
+    /// known database): a schema, role or sequence they never created is missing, and a
+    /// statement naming it fails, as on the server. Off for real projects, whose
+    /// migrations use objects made elsewhere (`auth.users`, the API roles).
+    pub closed_world: bool,
 }
 
 /// An object a statement created or changed, for changed-files mode and suppressions.
@@ -102,6 +107,13 @@ pub struct Replay {
     /// a scan; entries are checked against the tables when read.
     index_tables: BTreeMap<String, Vec<TableId>>,
     history: History,
+    /// Schemas known not to exist now: dropped by the migrations, or created by a later
+    /// plain `CREATE SCHEMA` (which fails if the schema exists, so it was not there
+    /// before). Other unknown schemas are taken to come from outside the migrations.
+    absent_schemas: BTreeSet<String>,
+    /// Roles the migrations dropped and did not create again.
+    absent_roles: BTreeSet<String>,
+    closed_world: bool,
 }
 
 impl Replay {
@@ -119,6 +131,9 @@ impl Replay {
             sequence_renames: Vec::new(),
             index_tables: BTreeMap::new(),
             history: History::new(&options.exposed_schemas),
+            absent_schemas: BTreeSet::new(),
+            absent_roles: BTreeSet::new(),
+            closed_world: options.closed_world,
         };
         if options.assume_data_api_grants {
             replay.assume_data_api_grants(&options.api_roles);
@@ -140,6 +155,19 @@ impl Replay {
         if let Some(public) = self.catalog.schemas.get_mut("public") {
             for role in api_roles {
                 public.acl.grant(Grantee::Role(role.clone()), Privileges::USAGE);
+            }
+        }
+    }
+
+    /// Reads ahead over every file of the run before replaying any: a schema that a plain
+    /// `CREATE SCHEMA` creates later did not exist until then, so creating or granting
+    /// in it before fails, as on the server.
+    pub fn look_ahead<'a>(&mut self, files: impl IntoIterator<Item = &'a [Statement]>) {
+        for statement in files.into_iter().flatten() {
+            if let StatementKind::CreateSchema { name, if_not_exists: false, .. } = &statement.kind
+                && !self.catalog.schemas.contains_key(name)
+            {
+                self.absent_schemas.insert(name.clone());
             }
         }
     }
@@ -303,6 +331,10 @@ impl Replay {
     }
 
     fn apply(&mut self, statement: &Statement, span: Span) {
+        // A statement naming a role that does not exist fails as a whole (42704).
+        if named_roles(&statement.kind).any(|role| self.role_is_missing(role)) {
+            return;
+        }
         match &statement.kind {
             StatementKind::CreateTable(create) => self.create_table(create, span),
             StatementKind::CreateView(view) => self.create_view(view, span),
@@ -335,6 +367,7 @@ impl Replay {
             }
             StatementKind::CreateSchema { name, owner, .. } => {
                 if !self.catalog.schemas.contains_key(name) {
+                    self.absent_schemas.remove(name);
                     let owner = owner.as_ref().map_or(self.current_role.clone(), |owner| self.role(owner));
                     let schema = Schema {
                         name: name.clone(),
@@ -349,13 +382,19 @@ impl Replay {
             StatementKind::AlterSchema { name, rename_to, owner } => {
                 self.alter_schema(name, rename_to, owner)
             }
-            StatementKind::DropSchemas { names, .. } => {
+            StatementKind::DropSchemas { names, cascade } => {
+                // Without CASCADE, a schema that still holds an object fails the whole
+                // statement (2BP01).
+                if !*cascade && names.iter().any(|name| self.schema_holds_objects(name)) {
+                    return;
+                }
                 for name in names {
                     self.drop_schema(name);
                 }
             }
             StatementKind::CreateRoles { names, inherit, in_roles, members } => {
                 for name in names {
+                    self.absent_roles.remove(name);
                     let role =
                         Role { name: name.clone(), inherit: inherit.unwrap_or(true), origin: Some(span) };
                     self.catalog.roles.insert(name.clone(), role);
@@ -369,6 +408,7 @@ impl Replay {
             }
             StatementKind::DropRoles { names } => {
                 for name in names {
+                    self.absent_roles.insert(name.clone());
                     self.catalog.roles.remove(name);
                     self.catalog.memberships.retain(|(member, group)| member != name && group != name);
                 }
@@ -452,6 +492,15 @@ impl Replay {
         }
     }
 
+    /// Whether `role` is known not to exist: dropped, or never created in a closed world
+    /// (where the session role is the only one that exists without being created).
+    fn role_is_missing(&self, role: &str) -> bool {
+        self.absent_roles.contains(role)
+            || (self.closed_world
+                && !self.catalog.roles.contains_key(role)
+                && self.session_role.as_deref() != Some(role))
+    }
+
     /// The role a `RoleSpec` names now. `None` is the unnamed migration role.
     fn role(&self, role: &RoleSpec) -> RoleName {
         match role {
@@ -500,6 +549,8 @@ impl Replay {
     /// exist (they may come from outside the migrations, like `auth`).
     fn target_schema(&mut self, name: &ObjectRef) -> Option<String> {
         match &name.schema {
+            Some(schema) if self.absent_schemas.contains(schema) => None,
+            Some(schema) if self.closed_world && !self.catalog.schemas.contains_key(schema) => None,
             Some(schema) => {
                 self.catalog.schemas.entry(schema.clone()).or_insert_with(|| Schema {
                     name: schema.clone(),
@@ -545,7 +596,15 @@ impl Replay {
     }
 
     fn create_table(&mut self, create: &CreateTable, span: Span) {
-        if create.temporary {
+        if create.temporary || !table_definition_is_valid(create) {
+            return;
+        }
+        if create
+            .columns
+            .iter()
+            .filter_map(|column| column.sequence.as_ref())
+            .any(|s| self.names_missing_sequence(s))
+        {
             return;
         }
         let Some(schema) = self.target_schema(&create.name) else { return };
@@ -630,8 +689,11 @@ impl Replay {
             }
             AlterTableAction::SetSchema(schema) => {
                 let Some(name) = self.catalog.table(id).map(|t| t.name.clone()) else { return };
-                if self.catalog.table_id(schema, &name).is_none() {
-                    self.target_schema(&ObjectRef { schema: Some(schema.clone()), name: name.clone() });
+                if self.catalog.table_id(schema, &name).is_none()
+                    && self
+                        .target_schema(&ObjectRef { schema: Some(schema.clone()), name: name.clone() })
+                        .is_some()
+                {
                     self.catalog.move_table(id, schema, &name);
                     self.owned_sequences_follow_schema(id);
                 }
@@ -676,6 +738,9 @@ impl Replay {
             }
             AlterTableAction::ColumnUsesSequence { column, identity: false, sequence: Some(sequence) } => {
                 self.set_column_sequence(id, column, sequence)
+            }
+            AlterTableAction::ColumnUsesSequence { column, identity: true, .. } => {
+                self.bind_column_sequences(id, std::slice::from_ref(column), span)
             }
             AlterTableAction::DropColumns(names) => self.drop_owned_sequences(&[id], Some(names)),
             AlterTableAction::RenameColumn { from, to } => self.owned_sequences_follow_column(id, from, to),
@@ -749,6 +814,8 @@ impl Replay {
             return;
         }
         let Some(mut schema) = self.catalog.schemas.remove(name) else { return };
+        self.absent_schemas.insert(name.to_string());
+        self.absent_schemas.remove(new_name);
         schema.name = new_name.clone();
         self.catalog.schemas.insert(new_name.clone(), schema);
         let moved: Vec<(TableId, String)> =
@@ -774,6 +841,13 @@ impl Replay {
         }
     }
 
+    /// Whether `name` holds a relation, sequence or routine (what the model keeps).
+    fn schema_holds_objects(&self, name: &str) -> bool {
+        self.catalog.tables().any(|t| t.schema == name)
+            || self.catalog.sequences.keys().any(|key| key.schema == name)
+            || self.catalog.functions.keys().any(|key| key.schema == name)
+    }
+
     fn drop_schema(&mut self, name: &str) {
         let tables: Vec<TableId> = self.catalog.tables().filter(|t| t.schema == name).map(|t| t.id).collect();
         for id in tables {
@@ -781,7 +855,9 @@ impl Replay {
         }
         self.drop_schema_functions(name);
         self.drop_schema_sequences(name);
-        self.catalog.schemas.remove(name);
+        if self.catalog.schemas.remove(name).is_some() {
+            self.absent_schemas.insert(name.to_string());
+        }
         self.catalog.default_acls.retain(|key, _| key.schema.as_deref() != Some(name));
     }
 
@@ -881,6 +957,61 @@ impl Replay {
             }
         }
     }
+}
+
+/// The roles a statement names, other than those it creates or drops.
+fn named_roles(kind: &StatementKind) -> impl Iterator<Item = &String> {
+    let specs: Vec<&RoleSpec> = match kind {
+        StatementKind::Privileges(change) => change.grantees.iter().collect(),
+        StatementKind::AlterDefaultPrivileges(change) => {
+            change.for_roles.iter().chain(&change.grantees).collect()
+        }
+        StatementKind::CreatePolicy(policy) => policy.roles.iter().collect(),
+        StatementKind::AlterPolicy(policy) => policy.roles.iter().flatten().collect(),
+        StatementKind::RoleMembership { members, .. } => members.iter().collect(),
+        StatementKind::CreateSchema { owner, .. }
+        | StatementKind::AlterSchema { owner, .. }
+        | StatementKind::CreateDatabase { owner, .. }
+        | StatementKind::AlterDatabase { owner, .. } => owner.iter().collect(),
+        StatementKind::SetRole(role) => role.iter().collect(),
+        StatementKind::AlterTable { actions, .. } => actions
+            .iter()
+            .filter_map(|action| match action {
+                AlterTableAction::OwnerTo(owner) => Some(owner),
+                _ => None,
+            })
+            .collect(),
+        StatementKind::AlterFunction { actions, .. } => actions
+            .iter()
+            .filter_map(|action| match action {
+                crate::sql::AlterFunctionAction::OwnerTo(owner) => Some(owner),
+                _ => None,
+            })
+            .collect(),
+        StatementKind::AlterSequence { action: crate::sql::AlterSequenceAction::OwnerTo(owner), .. } => {
+            vec![owner]
+        }
+        _ => Vec::new(),
+    };
+    let names: Vec<&String> = match kind {
+        StatementKind::RoleMembership { roles, .. } => roles.iter().collect(),
+        StatementKind::CreateRoles { in_roles, members, .. } => in_roles.iter().chain(members).collect(),
+        _ => Vec::new(),
+    };
+    specs
+        .into_iter()
+        .filter_map(|spec| match spec {
+            RoleSpec::Name(name) => Some(name),
+            _ => None,
+        })
+        .chain(names)
+}
+
+/// Whether PostgreSQL accepts the column list of `create`: no column named twice (42701),
+/// at most one primary key (42P16). A failed `CREATE TABLE` creates nothing.
+fn table_definition_is_valid(create: &CreateTable) -> bool {
+    let mut names = std::collections::BTreeSet::new();
+    create.primary_keys <= 1 && create.columns.iter().all(|column| names.insert(column.name.as_str()))
 }
 
 /// RLS switches and column changes, which touch only the table itself.
