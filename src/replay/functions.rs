@@ -252,7 +252,7 @@ impl Replay {
     }
 
     /// The routine a statement names, when there is exactly one of the right kind.
-    fn resolve_function(&self, reference: &FunctionRef) -> Option<FunctionKey> {
+    pub(super) fn resolve_function(&self, reference: &FunctionRef) -> Option<FunctionKey> {
         self.lookup_function(reference).ok().flatten()
     }
 

@@ -9,6 +9,7 @@
 
 mod history;
 mod indexes;
+mod permissions;
 mod sequences;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -17,7 +18,8 @@ use history::History;
 
 use crate::model::{
     Acl, Catalog, Database, DefaultAclKey, DefaultObjectType, Extension, FileId, FunctionKey, Grantee,
-    Policy, Privileges, QualifiedName, Role, RoleName, Schema, Span, Table, TableId, TableKind,
+    Policy, PolicyCommand, Privileges, QualifiedName, Role, RoleName, Schema, Span, Table, TableId,
+    TableKind,
 };
 use crate::sql::{
     AlterPolicy, AlterTableAction, CreatePolicy, CreateTable, CreateView, DefaultPrivilegeChange,
@@ -335,10 +337,23 @@ impl Replay {
         if named_roles(&statement.kind).any(|role| self.role_is_missing(role)) {
             return;
         }
+        if self.closed_world
+            && (self.names_missing_object(&statement.kind) || !self.permitted(&statement.kind))
+        {
+            return;
+        }
         match &statement.kind {
             StatementKind::CreateTable(create) => self.create_table(create, span),
             StatementKind::CreateView(view) => self.create_view(view, span),
-            StatementKind::DropRelations { names, .. } => {
+            StatementKind::DropRelations { names, if_exists } => {
+                // One missing name fails the whole statement; replay can only tell when
+                // it knows every object.
+                if self.closed_world
+                    && !if_exists
+                    && names.iter().any(|name| self.resolve_table(name).is_none())
+                {
+                    return;
+                }
                 for name in names {
                     if let Some(id) = self.resolve_table(name) {
                         let dropped = self.with_partitions(id);
@@ -392,6 +407,9 @@ impl Replay {
                     self.drop_schema(name);
                 }
             }
+            // A role the migrations already made cannot be created again (42710).
+            StatementKind::CreateRoles { names, .. }
+                if names.iter().any(|name| self.catalog.roles.contains_key(name)) => {}
             StatementKind::CreateRoles { names, inherit, in_roles, members } => {
                 for name in names {
                     self.absent_roles.remove(name);
@@ -489,6 +507,33 @@ impl Replay {
             }
             StatementKind::DropIndexes { names } => self.drop_indexes(names),
             StatementKind::ReloadSchemaCache => self.schema_cache_reloaded(),
+        }
+    }
+
+    /// Whether a grant or default-privilege statement names a schema, table or sequence
+    /// that does not exist: the whole statement fails (3F000, 42P01). Closed world only.
+    fn names_missing_object(&self, kind: &StatementKind) -> bool {
+        let missing_schema =
+            |schemas: &[String]| schemas.iter().any(|s| !self.catalog.schemas.contains_key(s));
+        match kind {
+            StatementKind::AlterDefaultPrivileges(change) => missing_schema(&change.schemas),
+            StatementKind::Privileges(change) => match &change.target {
+                GrantTarget::Schemas(schemas)
+                | GrantTarget::AllTablesInSchemas(schemas)
+                | GrantTarget::AllSequencesInSchemas(schemas)
+                | GrantTarget::AllFunctionsInSchemas(_, schemas) => missing_schema(schemas),
+                GrantTarget::Tables(names) => names
+                    .iter()
+                    .any(|name| self.resolve_table(name).is_none() && self.resolve_sequence(name).is_none()),
+                GrantTarget::Sequences(names) => {
+                    names.iter().any(|name| self.resolve_sequence(name).is_none())
+                }
+                GrantTarget::Databases(names) => {
+                    names.iter().any(|name| !self.catalog.databases.contains_key(name))
+                }
+                _ => false,
+            },
+            _ => false,
         }
     }
 
@@ -613,7 +658,13 @@ impl Replay {
         }
         let partition_of = match &create.partition_of {
             Some(parent) => match self.resolve_table(parent) {
-                Some(parent) => Some(parent),
+                // Only a partitioned table takes partitions (42P17 otherwise).
+                Some(parent)
+                    if self.catalog.table(parent).is_some_and(|t| t.kind == TableKind::PartitionedTable) =>
+                {
+                    Some(parent)
+                }
+                Some(_) => return,
                 // The parent does not exist: the statement fails.
                 None => return,
             },
@@ -645,6 +696,11 @@ impl Replay {
     }
 
     fn create_view(&mut self, view: &CreateView, span: Span) {
+        // A view over a relation that does not exist fails (42P01); only a replay that
+        // knows every relation can tell.
+        if self.closed_world && view.reads.iter().any(|name| self.resolve_table(name).is_none()) {
+            return;
+        }
         let Some(schema) = self.target_schema(&view.name) else { return };
         // Options replace the old ones: a view replaced without `WITH (security_invoker)`
         // loses it (PostgreSQL 15 sets the new statement's options as a whole).
@@ -750,6 +806,11 @@ impl Replay {
     }
 
     fn create_policy(&mut self, create: &CreatePolicy, span: Span) {
+        // PostgreSQL refuses `USING` on an INSERT policy and `WITH CHECK` on a SELECT or
+        // DELETE one (42601): the statement creates nothing.
+        if !policy_clauses_fit(create.command, create.using.is_some(), create.with_check.is_some()) {
+            return;
+        }
         let roles = self.policy_roles(&create.roles);
         let Some(table) = self.resolve_table(&create.table).and_then(|id| self.catalog.table_mut(id)) else {
             return;
@@ -784,6 +845,10 @@ impl Replay {
         let Some(position) = table.policies.iter().position(|policy| policy.name == alter.name) else {
             return;
         };
+        let command = table.policies[position].command;
+        if !policy_clauses_fit(command, alter.using.is_some(), alter.with_check.is_some()) {
+            return;
+        }
         if let Some(new_name) = &alter.rename_to {
             if table.policies.iter().any(|policy| policy.name == *new_name) {
                 return;
@@ -956,6 +1021,16 @@ impl Replay {
                 entry.origin = Some(span);
             }
         }
+    }
+}
+
+/// Whether a policy for `command` may have the clauses given: no `USING` for INSERT, no
+/// `WITH CHECK` for SELECT or DELETE.
+fn policy_clauses_fit(command: PolicyCommand, using: bool, with_check: bool) -> bool {
+    match command {
+        PolicyCommand::Insert => !using,
+        PolicyCommand::Select | PolicyCommand::Delete => !with_check,
+        PolicyCommand::All | PolicyCommand::Update => true,
     }
 }
 

@@ -252,6 +252,7 @@ impl<'a> Cursor<'a> {
             or_replace,
             if_not_exists,
             security_invoker,
+            reads: Vec::new(),
         }))
     }
 
@@ -403,6 +404,18 @@ impl<'a> Cursor<'a> {
         let mut actions = Vec::new();
         loop {
             if let Some(action) = self.alter_table_action() {
+                // The RLS switches are whole clauses: a word after one is a syntax error
+                // on the server (`ENABLE ROW LEVEL SECURITY FOO`), which changes nothing.
+                let is_switch = matches!(
+                    action,
+                    AlterTableAction::EnableRls
+                        | AlterTableAction::DisableRls
+                        | AlterTableAction::ForceRls
+                        | AlterTableAction::NoForceRls
+                );
+                if is_switch && !(self.at_end() || self.peek_punct(b',')) {
+                    return None;
+                }
                 actions.push(action);
             }
             if !self.skip_to_comma() {
@@ -982,6 +995,19 @@ mod tests {
             panic!()
         };
         assert_eq!(two.primary_keys, 2);
+    }
+
+    #[test]
+    fn words_after_an_rls_switch_are_a_syntax_error() {
+        // PostgreSQL 15: `syntax error at or near "FOO"`.
+        assert_eq!(read("ALTER TABLE t ENABLE ROW LEVEL SECURITY FOO"), None);
+        assert_eq!(read("ALTER TABLE t FORCE ROW LEVEL SECURITY x"), None);
+        let Some(StatementKind::AlterTable { actions, .. }) =
+            read("ALTER TABLE t ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY")
+        else {
+            panic!()
+        };
+        assert_eq!(actions, vec![AlterTableAction::EnableRls, AlterTableAction::ForceRls]);
     }
 
     #[test]

@@ -280,6 +280,9 @@ pub struct CreateView {
     pub if_not_exists: bool,
     /// `WITH (security_invoker = …)`, when given.
     pub security_invoker: Option<bool>,
+    /// The relations the query reads (common table expressions left out); empty when
+    /// the query was not read.
+    pub reads: Vec<ObjectRef>,
 }
 
 #[derive(Clone, Debug, PartialEq)]

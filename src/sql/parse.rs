@@ -187,6 +187,7 @@ fn map_statement(statement: sp::Statement) -> Option<StatementKind> {
                 sp::CreateTableOptions::With(options) => security_invoker(options),
                 _ => None,
             },
+            reads: query_reads(&view.query),
         }),
         sp::Statement::Drop { object_type, if_exists, names, cascade, .. } => match object_type {
             sp::ObjectType::Table
@@ -628,6 +629,22 @@ fn indexed_columns(columns: &[sp::ColumnDef], constraints: &[sp::TableConstraint
         _ => None,
     });
     from_columns.chain(from_constraints).collect()
+}
+
+/// The relations a query reads, without the names its `WITH` clause defines.
+fn query_reads(query: &sp::Query) -> Vec<ObjectRef> {
+    let ctes: Vec<String> =
+        query.with.iter().flat_map(|with| &with.cte_tables).map(|cte| ident(&cte.alias.name)).collect();
+    let mut reads = Vec::new();
+    let _ = sp::visit_relations(query, |name| {
+        if let Some(reference) = object_ref(name)
+            && !(reference.schema.is_none() && ctes.contains(&reference.name))
+        {
+            reads.push(reference);
+        }
+        std::ops::ControlFlow::<()>::Continue(())
+    });
+    reads
 }
 
 /// How many primary keys the column and table constraints declare.
