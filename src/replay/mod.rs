@@ -17,8 +17,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use history::History;
 
 use crate::model::{
-    Acl, Catalog, Database, DefaultAclKey, DefaultObjectType, Extension, FileId, FunctionKey, Grantee,
-    Policy, PolicyCommand, Privileges, QualifiedName, Role, RoleName, Schema, Span, Table, TableId,
+    Acl, Catalog, Column, Database, DefaultAclKey, DefaultObjectType, Extension, FileId, FunctionKey,
+    Grantee, Policy, PolicyCommand, Privileges, QualifiedName, Role, RoleName, Schema, Span, Table, TableId,
     TableKind,
 };
 use crate::sql::{
@@ -424,6 +424,9 @@ impl Replay {
                     }
                 }
             }
+            // A role that owns an object or holds a privilege cannot be dropped (2BP01).
+            StatementKind::DropRoles { names } if names.iter().any(|name| self.role_has_dependents(name)) => {
+            }
             StatementKind::DropRoles { names } => {
                 for name in names {
                     self.absent_roles.insert(name.clone());
@@ -535,6 +538,24 @@ impl Replay {
             },
             _ => false,
         }
+    }
+
+    /// Whether something in the catalog depends on `role`: an object it owns, a grant to
+    /// it, a default-privilege entry for or to it, a policy naming it.
+    fn role_has_dependents(&self, role: &str) -> bool {
+        let named = |owner: &RoleName| owner.as_deref() == Some(role);
+        let grantee = Grantee::Role(role.to_string());
+        let in_acl = |acl: &Acl| !acl.get(&grantee).is_empty();
+        self.catalog.tables().any(|t| {
+            named(&t.owner)
+                || in_acl(&t.acl)
+                || in_acl(&t.column_acl)
+                || t.policies.iter().any(|p| p.roles.contains(&grantee))
+        }) || self.catalog.schemas.values().any(|s| named(&s.owner) || in_acl(&s.acl))
+            || self.catalog.sequences.values().any(|s| named(&s.owner) || in_acl(&s.acl))
+            || self.catalog.functions.values().any(|f| named(&f.owner) || in_acl(&f.acl))
+            || self.catalog.databases.values().any(|d| named(&d.owner) || in_acl(&d.acl))
+            || self.catalog.default_acls.iter().any(|(key, entry)| named(&key.role) || in_acl(&entry.acl))
     }
 
     /// Whether `role` is known not to exist: dropped, or never created in a closed world
@@ -673,6 +694,14 @@ impl Replay {
         let mut table = self.new_relation(schema, &create.name.name, create.kind, span);
         table.partition_of = partition_of;
         table.columns = create.columns.clone();
+        // A partition takes its parent's columns, defaults included (a serial column's
+        // partitions draw from the parent's sequence); identity stays with the parent.
+        if let Some(parent) = partition_of.and_then(|id| self.catalog.table(id))
+            && create.columns.is_empty()
+        {
+            table.columns =
+                parent.columns.iter().map(|column| Column { identity: false, ..column.clone() }).collect();
+        }
         let id = self.catalog.add_table(table);
         self.last_table = Some(id);
         self.history_table_created(id);
@@ -831,7 +860,9 @@ impl Replay {
 
     /// A policy's `TO` list; none given means `PUBLIC`.
     fn policy_roles(&self, roles: &[RoleSpec]) -> Vec<Grantee> {
-        if roles.is_empty() {
+        // PUBLIC among others is PUBLIC alone: PostgreSQL drops the rest with a warning
+        // ("ignoring specified roles other than PUBLIC").
+        if roles.is_empty() || roles.contains(&RoleSpec::Public) {
             return vec![Grantee::Public];
         }
         roles.iter().filter_map(|role| self.grantee(role)).collect()
