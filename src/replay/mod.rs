@@ -805,6 +805,9 @@ impl Replay {
             AlterTableAction::AddIndexConstraint { name, first_column } => {
                 self.add_key_index(id, name.as_deref(), first_column)
             }
+            // A column of that name exists: the statement fails (42701).
+            AlterTableAction::AddColumn(column)
+                if self.catalog.table(id).is_some_and(|table| table.column(&column.name).is_some()) => {}
             _ => {
                 if let Some(table) = self.catalog.table_mut(id) {
                     alter_table_in_place(table, action, span);

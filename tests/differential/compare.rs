@@ -111,8 +111,12 @@ pub fn facts(catalog: &Catalog, prefix: &str) -> BTreeSet<String> {
     for role in catalog.roles.values().filter(|role| role.name.starts_with(prefix)) {
         lines.insert(format!("role {} inherit {}", role.name, role.inherit));
     }
+    // A NOINHERIT member's memberships give it no privileges. PostgreSQL 16 records that
+    // on each membership (`inherit_option`), and introspect leaves those out; before 16 it
+    // is the role's, as in replay. Compare the memberships that pass privileges on.
+    let inherits = |role: &str| catalog.roles.get(role).is_none_or(|role| role.inherit);
     for (member, group) in &catalog.memberships {
-        if member.starts_with(prefix) || group.starts_with(prefix) {
+        if (member.starts_with(prefix) || group.starts_with(prefix)) && inherits(member) {
             lines.insert(format!("membership {member} in {group}"));
         }
     }

@@ -51,7 +51,7 @@ fn generated_histories_agree() {
         None => vec![20_261_204, random_seed()],
     };
     let only = env_number("NEONLINT_DIFF_ONLY").map(|n| n as usize);
-    let server = Server::new(&live);
+    let server = Server::new(&live, "generated");
     let mut failures = Vec::new();
     let mut histories = 0;
     for seed in seeds {
@@ -92,7 +92,7 @@ fn generated_histories_agree() {
 #[test]
 fn regression_histories_agree() {
     let Some(live) = live("regression_histories_agree") else { return };
-    let server = Server::new(&live);
+    let server = Server::new(&live, "regression");
     let folder = common::fixture("differential");
     let mut paths: Vec<_> = std::fs::read_dir(&folder).unwrap().map(|entry| entry.unwrap().path()).collect();
     paths.sort();
@@ -122,8 +122,8 @@ struct Server<'a> {
 }
 
 impl<'a> Server<'a> {
-    fn new(live: &'a Live) -> Server<'a> {
-        let template = format!("neonlint_diff_template_{}", std::process::id());
+    fn new(live: &'a Live, test: &str) -> Server<'a> {
+        let template = format!("neonlint_diff_{test}_{}", std::process::id());
         live.admin_execute(&format!("DROP DATABASE IF EXISTS {template}"));
         live.admin_execute(&format!("CREATE DATABASE {template}"));
         let mut config = live.admin.clone();
