@@ -436,6 +436,13 @@ impl Replay {
             }
             StatementKind::RoleMembership { grant, roles, members } => {
                 let members: Vec<String> = members.iter().filter_map(|member| self.role(member)).collect();
+                // A grant that would make a role a member of itself fails (0LP01).
+                let circular = members
+                    .iter()
+                    .any(|member| roles.iter().any(|role| role == member || self.is_member_of(role, member)));
+                if *grant && circular {
+                    return;
+                }
                 for member in members {
                     for role in roles {
                         let edge = (member.clone(), role.clone());
@@ -538,6 +545,23 @@ impl Replay {
             },
             _ => false,
         }
+    }
+
+    /// Whether `member` is a member of `group`, directly or through other roles.
+    fn is_member_of(&self, member: &str, group: &str) -> bool {
+        let mut stack = vec![member.to_string()];
+        let mut seen = BTreeSet::new();
+        while let Some(current) = stack.pop() {
+            if current == group {
+                return true;
+            }
+            if seen.insert(current.clone()) {
+                stack.extend(
+                    self.catalog.memberships.iter().filter(|(m, _)| *m == current).map(|(_, g)| g.clone()),
+                );
+            }
+        }
+        false
     }
 
     /// Whether something in the catalog depends on `role`: an object it owns, a grant to
