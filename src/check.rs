@@ -182,8 +182,10 @@ fn analyse_set(
         assume_data_api_grants: config.assume_data_api_grants,
         api_roles: config.api_roles.clone(),
         exposed_schemas: config.exposed_schemas.clone(),
+        closed_world: false,
     };
     let mut replay = Replay::new(&options);
+    replay.look_ahead(loaded.iter().map(|loaded| loaded.parsed.statements.as_slice()));
     let mut findings = Vec::new();
     let mut suppressions = Vec::new();
     for (file, loaded) in set.files.iter().zip(loaded) {

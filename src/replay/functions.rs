@@ -115,7 +115,12 @@ impl Replay {
                     }
                 }
                 AlterFunctionAction::SetSchema(schema) => {
-                    self.target_schema(&ObjectRef { schema: Some(schema.clone()), name: key.name.clone() });
+                    if self
+                        .target_schema(&ObjectRef { schema: Some(schema.clone()), name: key.name.clone() })
+                        .is_none()
+                    {
+                        return;
+                    }
                     let new_key = FunctionKey { schema: schema.clone(), ..key.clone() };
                     if self.move_function(&key, new_key.clone()) {
                         key = new_key;
@@ -249,7 +254,7 @@ impl Replay {
     }
 
     /// The routine a statement names, when there is exactly one of the right kind.
-    fn resolve_function(&self, reference: &FunctionRef) -> Option<FunctionKey> {
+    pub(super) fn resolve_function(&self, reference: &FunctionRef) -> Option<FunctionKey> {
         self.lookup_function(reference).ok().flatten()
     }
 

@@ -9,15 +9,17 @@
 
 mod history;
 mod indexes;
+mod permissions;
 mod sequences;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use history::History;
 
 use crate::model::{
-    Acl, Catalog, Database, DefaultAclKey, DefaultObjectType, Extension, FileId, FunctionKey, Grantee,
-    Policy, Privileges, QualifiedName, Role, RoleName, Schema, Span, Table, TableId, TableKind,
+    Acl, Catalog, Column, Database, DefaultAclKey, DefaultObjectType, Extension, FileId, FunctionKey,
+    Grantee, Policy, PolicyCommand, Privileges, QualifiedName, Role, RoleName, Schema, Span, Table, TableId,
+    TableKind,
 };
 use crate::sql::{
     AlterPolicy, AlterTableAction, CreatePolicy, CreateTable, CreateView, DefaultPrivilegeChange,
@@ -39,6 +41,11 @@ pub struct Options {
     /// The schemas the Data API serves, for the migration-history facts
     /// (`Table::rls_enabled_late`, `Catalog::api_changes`).
     pub exposed_schemas: Vec<String>,
+    /// Every object the replayed files use is created by them (tests that replay onto a
+    /// known database): a schema, role or sequence they never created is missing, and a
+    /// statement naming it fails, as on the server. Off for real projects, whose
+    /// migrations use objects made elsewhere (`auth.users`, the API roles).
+    pub closed_world: bool,
 }
 
 /// An object a statement created or changed, for changed-files mode and suppressions.
@@ -102,6 +109,13 @@ pub struct Replay {
     /// a scan; entries are checked against the tables when read.
     index_tables: BTreeMap<String, Vec<TableId>>,
     history: History,
+    /// Schemas known not to exist now: dropped by the migrations, or created by a later
+    /// plain `CREATE SCHEMA` (which fails if the schema exists, so it was not there
+    /// before). Other unknown schemas are taken to come from outside the migrations.
+    absent_schemas: BTreeSet<String>,
+    /// Roles the migrations dropped and did not create again.
+    absent_roles: BTreeSet<String>,
+    closed_world: bool,
 }
 
 impl Replay {
@@ -119,6 +133,9 @@ impl Replay {
             sequence_renames: Vec::new(),
             index_tables: BTreeMap::new(),
             history: History::new(&options.exposed_schemas),
+            absent_schemas: BTreeSet::new(),
+            absent_roles: BTreeSet::new(),
+            closed_world: options.closed_world,
         };
         if options.assume_data_api_grants {
             replay.assume_data_api_grants(&options.api_roles);
@@ -140,6 +157,19 @@ impl Replay {
         if let Some(public) = self.catalog.schemas.get_mut("public") {
             for role in api_roles {
                 public.acl.grant(Grantee::Role(role.clone()), Privileges::USAGE);
+            }
+        }
+    }
+
+    /// Reads ahead over every file of the run before replaying any: a schema that a plain
+    /// `CREATE SCHEMA` creates later did not exist until then, so creating or granting
+    /// in it before fails, as on the server.
+    pub fn look_ahead<'a>(&mut self, files: impl IntoIterator<Item = &'a [Statement]>) {
+        for statement in files.into_iter().flatten() {
+            if let StatementKind::CreateSchema { name, if_not_exists: false, .. } = &statement.kind
+                && !self.catalog.schemas.contains_key(name)
+            {
+                self.absent_schemas.insert(name.clone());
             }
         }
     }
@@ -303,10 +333,27 @@ impl Replay {
     }
 
     fn apply(&mut self, statement: &Statement, span: Span) {
+        // A statement naming a role that does not exist fails as a whole (42704).
+        if named_roles(&statement.kind).any(|role| self.role_is_missing(role)) {
+            return;
+        }
+        if self.closed_world
+            && (self.names_missing_object(&statement.kind) || !self.permitted(&statement.kind))
+        {
+            return;
+        }
         match &statement.kind {
             StatementKind::CreateTable(create) => self.create_table(create, span),
             StatementKind::CreateView(view) => self.create_view(view, span),
-            StatementKind::DropRelations { names, .. } => {
+            StatementKind::DropRelations { names, if_exists } => {
+                // One missing name fails the whole statement; replay can only tell when
+                // it knows every object.
+                if self.closed_world
+                    && !if_exists
+                    && names.iter().any(|name| self.resolve_table(name).is_none())
+                {
+                    return;
+                }
                 for name in names {
                     if let Some(id) = self.resolve_table(name) {
                         let dropped = self.with_partitions(id);
@@ -335,6 +382,7 @@ impl Replay {
             }
             StatementKind::CreateSchema { name, owner, .. } => {
                 if !self.catalog.schemas.contains_key(name) {
+                    self.absent_schemas.remove(name);
                     let owner = owner.as_ref().map_or(self.current_role.clone(), |owner| self.role(owner));
                     let schema = Schema {
                         name: name.clone(),
@@ -349,13 +397,22 @@ impl Replay {
             StatementKind::AlterSchema { name, rename_to, owner } => {
                 self.alter_schema(name, rename_to, owner)
             }
-            StatementKind::DropSchemas { names, .. } => {
+            StatementKind::DropSchemas { names, cascade } => {
+                // Without CASCADE, a schema that still holds an object fails the whole
+                // statement (2BP01).
+                if !*cascade && names.iter().any(|name| self.schema_holds_objects(name)) {
+                    return;
+                }
                 for name in names {
                     self.drop_schema(name);
                 }
             }
+            // A role the migrations already made cannot be created again (42710).
+            StatementKind::CreateRoles { names, .. }
+                if names.iter().any(|name| self.catalog.roles.contains_key(name)) => {}
             StatementKind::CreateRoles { names, inherit, in_roles, members } => {
                 for name in names {
+                    self.absent_roles.remove(name);
                     let role =
                         Role { name: name.clone(), inherit: inherit.unwrap_or(true), origin: Some(span) };
                     self.catalog.roles.insert(name.clone(), role);
@@ -367,14 +424,25 @@ impl Replay {
                     }
                 }
             }
+            // A role that owns an object or holds a privilege cannot be dropped (2BP01).
+            StatementKind::DropRoles { names } if names.iter().any(|name| self.role_has_dependents(name)) => {
+            }
             StatementKind::DropRoles { names } => {
                 for name in names {
+                    self.absent_roles.insert(name.clone());
                     self.catalog.roles.remove(name);
                     self.catalog.memberships.retain(|(member, group)| member != name && group != name);
                 }
             }
             StatementKind::RoleMembership { grant, roles, members } => {
                 let members: Vec<String> = members.iter().filter_map(|member| self.role(member)).collect();
+                // A grant that would make a role a member of itself fails (0LP01).
+                let circular = members
+                    .iter()
+                    .any(|member| roles.iter().any(|role| role == member || self.is_member_of(role, member)));
+                if *grant && circular {
+                    return;
+                }
                 for member in members {
                     for role in roles {
                         let edge = (member.clone(), role.clone());
@@ -452,6 +520,77 @@ impl Replay {
         }
     }
 
+    /// Whether a grant or default-privilege statement names a schema, table or sequence
+    /// that does not exist: the whole statement fails (3F000, 42P01). Closed world only.
+    fn names_missing_object(&self, kind: &StatementKind) -> bool {
+        let missing_schema =
+            |schemas: &[String]| schemas.iter().any(|s| !self.catalog.schemas.contains_key(s));
+        match kind {
+            StatementKind::AlterDefaultPrivileges(change) => missing_schema(&change.schemas),
+            StatementKind::Privileges(change) => match &change.target {
+                GrantTarget::Schemas(schemas)
+                | GrantTarget::AllTablesInSchemas(schemas)
+                | GrantTarget::AllSequencesInSchemas(schemas)
+                | GrantTarget::AllFunctionsInSchemas(_, schemas) => missing_schema(schemas),
+                GrantTarget::Tables(names) => names
+                    .iter()
+                    .any(|name| self.resolve_table(name).is_none() && self.resolve_sequence(name).is_none()),
+                GrantTarget::Sequences(names) => {
+                    names.iter().any(|name| self.resolve_sequence(name).is_none())
+                }
+                GrantTarget::Databases(names) => {
+                    names.iter().any(|name| !self.catalog.databases.contains_key(name))
+                }
+                _ => false,
+            },
+            _ => false,
+        }
+    }
+
+    /// Whether `member` is a member of `group`, directly or through other roles.
+    fn is_member_of(&self, member: &str, group: &str) -> bool {
+        let mut stack = vec![member.to_string()];
+        let mut seen = BTreeSet::new();
+        while let Some(current) = stack.pop() {
+            if current == group {
+                return true;
+            }
+            if seen.insert(current.clone()) {
+                stack.extend(
+                    self.catalog.memberships.iter().filter(|(m, _)| *m == current).map(|(_, g)| g.clone()),
+                );
+            }
+        }
+        false
+    }
+
+    /// Whether something in the catalog depends on `role`: an object it owns, a grant to
+    /// it, a default-privilege entry for or to it, a policy naming it.
+    fn role_has_dependents(&self, role: &str) -> bool {
+        let named = |owner: &RoleName| owner.as_deref() == Some(role);
+        let grantee = Grantee::Role(role.to_string());
+        let in_acl = |acl: &Acl| !acl.get(&grantee).is_empty();
+        self.catalog.tables().any(|t| {
+            named(&t.owner)
+                || in_acl(&t.acl)
+                || in_acl(&t.column_acl)
+                || t.policies.iter().any(|p| p.roles.contains(&grantee))
+        }) || self.catalog.schemas.values().any(|s| named(&s.owner) || in_acl(&s.acl))
+            || self.catalog.sequences.values().any(|s| named(&s.owner) || in_acl(&s.acl))
+            || self.catalog.functions.values().any(|f| named(&f.owner) || in_acl(&f.acl))
+            || self.catalog.databases.values().any(|d| named(&d.owner) || in_acl(&d.acl))
+            || self.catalog.default_acls.iter().any(|(key, entry)| named(&key.role) || in_acl(&entry.acl))
+    }
+
+    /// Whether `role` is known not to exist: dropped, or never created in a closed world
+    /// (where the session role is the only one that exists without being created).
+    fn role_is_missing(&self, role: &str) -> bool {
+        self.absent_roles.contains(role)
+            || (self.closed_world
+                && !self.catalog.roles.contains_key(role)
+                && self.session_role.as_deref() != Some(role))
+    }
+
     /// The role a `RoleSpec` names now. `None` is the unnamed migration role.
     fn role(&self, role: &RoleSpec) -> RoleName {
         match role {
@@ -500,6 +639,8 @@ impl Replay {
     /// exist (they may come from outside the migrations, like `auth`).
     fn target_schema(&mut self, name: &ObjectRef) -> Option<String> {
         match &name.schema {
+            Some(schema) if self.absent_schemas.contains(schema) => None,
+            Some(schema) if self.closed_world && !self.catalog.schemas.contains_key(schema) => None,
             Some(schema) => {
                 self.catalog.schemas.entry(schema.clone()).or_insert_with(|| Schema {
                     name: schema.clone(),
@@ -545,7 +686,15 @@ impl Replay {
     }
 
     fn create_table(&mut self, create: &CreateTable, span: Span) {
-        if create.temporary {
+        if create.temporary || !table_definition_is_valid(create) {
+            return;
+        }
+        if create
+            .columns
+            .iter()
+            .filter_map(|column| column.sequence.as_ref())
+            .any(|s| self.names_missing_sequence(s))
+        {
             return;
         }
         let Some(schema) = self.target_schema(&create.name) else { return };
@@ -554,7 +703,13 @@ impl Replay {
         }
         let partition_of = match &create.partition_of {
             Some(parent) => match self.resolve_table(parent) {
-                Some(parent) => Some(parent),
+                // Only a partitioned table takes partitions (42P17 otherwise).
+                Some(parent)
+                    if self.catalog.table(parent).is_some_and(|t| t.kind == TableKind::PartitionedTable) =>
+                {
+                    Some(parent)
+                }
+                Some(_) => return,
                 // The parent does not exist: the statement fails.
                 None => return,
             },
@@ -563,6 +718,14 @@ impl Replay {
         let mut table = self.new_relation(schema, &create.name.name, create.kind, span);
         table.partition_of = partition_of;
         table.columns = create.columns.clone();
+        // A partition takes its parent's columns, defaults included (a serial column's
+        // partitions draw from the parent's sequence); identity stays with the parent.
+        if let Some(parent) = partition_of.and_then(|id| self.catalog.table(id))
+            && create.columns.is_empty()
+        {
+            table.columns =
+                parent.columns.iter().map(|column| Column { identity: false, ..column.clone() }).collect();
+        }
         let id = self.catalog.add_table(table);
         self.last_table = Some(id);
         self.history_table_created(id);
@@ -586,6 +749,11 @@ impl Replay {
     }
 
     fn create_view(&mut self, view: &CreateView, span: Span) {
+        // A view over a relation that does not exist fails (42P01); only a replay that
+        // knows every relation can tell.
+        if self.closed_world && view.reads.iter().any(|name| self.resolve_table(name).is_none()) {
+            return;
+        }
         let Some(schema) = self.target_schema(&view.name) else { return };
         // Options replace the old ones: a view replaced without `WITH (security_invoker)`
         // loses it (PostgreSQL 15 sets the new statement's options as a whole).
@@ -630,8 +798,11 @@ impl Replay {
             }
             AlterTableAction::SetSchema(schema) => {
                 let Some(name) = self.catalog.table(id).map(|t| t.name.clone()) else { return };
-                if self.catalog.table_id(schema, &name).is_none() {
-                    self.target_schema(&ObjectRef { schema: Some(schema.clone()), name: name.clone() });
+                if self.catalog.table_id(schema, &name).is_none()
+                    && self
+                        .target_schema(&ObjectRef { schema: Some(schema.clone()), name: name.clone() })
+                        .is_some()
+                {
                     self.catalog.move_table(id, schema, &name);
                     self.owned_sequences_follow_schema(id);
                 }
@@ -658,6 +829,9 @@ impl Replay {
             AlterTableAction::AddIndexConstraint { name, first_column } => {
                 self.add_key_index(id, name.as_deref(), first_column)
             }
+            // A column of that name exists: the statement fails (42701).
+            AlterTableAction::AddColumn(column)
+                if self.catalog.table(id).is_some_and(|table| table.column(&column.name).is_some()) => {}
             _ => {
                 if let Some(table) = self.catalog.table_mut(id) {
                     alter_table_in_place(table, action, span);
@@ -677,6 +851,9 @@ impl Replay {
             AlterTableAction::ColumnUsesSequence { column, identity: false, sequence: Some(sequence) } => {
                 self.set_column_sequence(id, column, sequence)
             }
+            AlterTableAction::ColumnUsesSequence { column, identity: true, .. } => {
+                self.bind_column_sequences(id, std::slice::from_ref(column), span)
+            }
             AlterTableAction::DropColumns(names) => self.drop_owned_sequences(&[id], Some(names)),
             AlterTableAction::RenameColumn { from, to } => self.owned_sequences_follow_column(id, from, to),
             AlterTableAction::EnableRls => self.rls_enabled(id, span),
@@ -685,6 +862,11 @@ impl Replay {
     }
 
     fn create_policy(&mut self, create: &CreatePolicy, span: Span) {
+        // PostgreSQL refuses `USING` on an INSERT policy and `WITH CHECK` on a SELECT or
+        // DELETE one (42601): the statement creates nothing.
+        if !policy_clauses_fit(create.command, create.using.is_some(), create.with_check.is_some()) {
+            return;
+        }
         let roles = self.policy_roles(&create.roles);
         let Some(table) = self.resolve_table(&create.table).and_then(|id| self.catalog.table_mut(id)) else {
             return;
@@ -705,7 +887,9 @@ impl Replay {
 
     /// A policy's `TO` list; none given means `PUBLIC`.
     fn policy_roles(&self, roles: &[RoleSpec]) -> Vec<Grantee> {
-        if roles.is_empty() {
+        // PUBLIC among others is PUBLIC alone: PostgreSQL drops the rest with a warning
+        // ("ignoring specified roles other than PUBLIC").
+        if roles.is_empty() || roles.contains(&RoleSpec::Public) {
             return vec![Grantee::Public];
         }
         roles.iter().filter_map(|role| self.grantee(role)).collect()
@@ -719,6 +903,10 @@ impl Replay {
         let Some(position) = table.policies.iter().position(|policy| policy.name == alter.name) else {
             return;
         };
+        let command = table.policies[position].command;
+        if !policy_clauses_fit(command, alter.using.is_some(), alter.with_check.is_some()) {
+            return;
+        }
         if let Some(new_name) = &alter.rename_to {
             if table.policies.iter().any(|policy| policy.name == *new_name) {
                 return;
@@ -749,6 +937,8 @@ impl Replay {
             return;
         }
         let Some(mut schema) = self.catalog.schemas.remove(name) else { return };
+        self.absent_schemas.insert(name.to_string());
+        self.absent_schemas.remove(new_name);
         schema.name = new_name.clone();
         self.catalog.schemas.insert(new_name.clone(), schema);
         let moved: Vec<(TableId, String)> =
@@ -774,6 +964,13 @@ impl Replay {
         }
     }
 
+    /// Whether `name` holds a relation, sequence or routine (what the model keeps).
+    fn schema_holds_objects(&self, name: &str) -> bool {
+        self.catalog.tables().any(|t| t.schema == name)
+            || self.catalog.sequences.keys().any(|key| key.schema == name)
+            || self.catalog.functions.keys().any(|key| key.schema == name)
+    }
+
     fn drop_schema(&mut self, name: &str) {
         let tables: Vec<TableId> = self.catalog.tables().filter(|t| t.schema == name).map(|t| t.id).collect();
         for id in tables {
@@ -781,7 +978,9 @@ impl Replay {
         }
         self.drop_schema_functions(name);
         self.drop_schema_sequences(name);
-        self.catalog.schemas.remove(name);
+        if self.catalog.schemas.remove(name).is_some() {
+            self.absent_schemas.insert(name.to_string());
+        }
         self.catalog.default_acls.retain(|key, _| key.schema.as_deref() != Some(name));
     }
 
@@ -881,6 +1080,71 @@ impl Replay {
             }
         }
     }
+}
+
+/// Whether a policy for `command` may have the clauses given: no `USING` for INSERT, no
+/// `WITH CHECK` for SELECT or DELETE.
+fn policy_clauses_fit(command: PolicyCommand, using: bool, with_check: bool) -> bool {
+    match command {
+        PolicyCommand::Insert => !using,
+        PolicyCommand::Select | PolicyCommand::Delete => !with_check,
+        PolicyCommand::All | PolicyCommand::Update => true,
+    }
+}
+
+/// The roles a statement names, other than those it creates or drops.
+fn named_roles(kind: &StatementKind) -> impl Iterator<Item = &String> {
+    let specs: Vec<&RoleSpec> = match kind {
+        StatementKind::Privileges(change) => change.grantees.iter().collect(),
+        StatementKind::AlterDefaultPrivileges(change) => {
+            change.for_roles.iter().chain(&change.grantees).collect()
+        }
+        StatementKind::CreatePolicy(policy) => policy.roles.iter().collect(),
+        StatementKind::AlterPolicy(policy) => policy.roles.iter().flatten().collect(),
+        StatementKind::RoleMembership { members, .. } => members.iter().collect(),
+        StatementKind::CreateSchema { owner, .. }
+        | StatementKind::AlterSchema { owner, .. }
+        | StatementKind::CreateDatabase { owner, .. }
+        | StatementKind::AlterDatabase { owner, .. } => owner.iter().collect(),
+        StatementKind::SetRole(role) => role.iter().collect(),
+        StatementKind::AlterTable { actions, .. } => actions
+            .iter()
+            .filter_map(|action| match action {
+                AlterTableAction::OwnerTo(owner) => Some(owner),
+                _ => None,
+            })
+            .collect(),
+        StatementKind::AlterFunction { actions, .. } => actions
+            .iter()
+            .filter_map(|action| match action {
+                crate::sql::AlterFunctionAction::OwnerTo(owner) => Some(owner),
+                _ => None,
+            })
+            .collect(),
+        StatementKind::AlterSequence { action: crate::sql::AlterSequenceAction::OwnerTo(owner), .. } => {
+            vec![owner]
+        }
+        _ => Vec::new(),
+    };
+    let names: Vec<&String> = match kind {
+        StatementKind::RoleMembership { roles, .. } => roles.iter().collect(),
+        StatementKind::CreateRoles { in_roles, members, .. } => in_roles.iter().chain(members).collect(),
+        _ => Vec::new(),
+    };
+    specs
+        .into_iter()
+        .filter_map(|spec| match spec {
+            RoleSpec::Name(name) => Some(name),
+            _ => None,
+        })
+        .chain(names)
+}
+
+/// Whether PostgreSQL accepts the column list of `create`: no column named twice (42701),
+/// at most one primary key (42P16). A failed `CREATE TABLE` creates nothing.
+fn table_definition_is_valid(create: &CreateTable) -> bool {
+    let mut names = std::collections::BTreeSet::new();
+    create.primary_keys <= 1 && create.columns.iter().all(|column| names.insert(column.name.as_str()))
 }
 
 /// RLS switches and column changes, which touch only the table itself.

@@ -62,17 +62,18 @@ impl Replay {
         for column_name in columns {
             let Some(table) = self.catalog.table(id) else { return };
             let Some(column) = table.column(column_name) else { continue };
-            if column.identity {
-                continue;
-            }
             let sequence = match &column.sequence {
+                Some(_) if column.identity => continue,
                 Some(written) => Some(self.bind_sequence_name(written)),
-                None if column.uses_sequence && is_serial(&column.type_name) => {
+                // An identity column has a sequence of its own too, named like a serial
+                // one; inserts need no grant on it, but grants on all sequences reach it.
+                None if column.identity || (column.uses_sequence && is_serial(&column.type_name)) => {
                     let (schema, owner) = (table.schema.clone(), table.owner.clone());
                     let name = self.choose_relation_name(&schema, &table.name, Some(column_name), "seq");
                     let owned_by = Some((id, column_name.clone()));
+                    let identity = column.identity;
                     let key = self.add_sequence(schema, name, owner, owned_by, span);
-                    Some(SequenceName { schema: Some(key.schema), name: key.name })
+                    (!identity).then_some(SequenceName { schema: Some(key.schema), name: key.name })
                 }
                 None => None,
             };
@@ -98,6 +99,13 @@ impl Replay {
     /// sequence is kept where an unqualified name would be created: the migration
     /// passed on a real server, so the sequence was made where replay cannot see (a
     /// `DO` block, an extension).
+    /// Whether a `nextval('…')` default names a sequence that cannot exist: none by that
+    /// name, in a replay that knows every object (`Options::closed_world`).
+    pub(super) fn names_missing_sequence(&self, written: &SequenceName) -> bool {
+        let reference = ObjectRef { schema: written.schema.clone(), name: written.name.clone() };
+        self.closed_world && self.resolve_sequence(&reference).is_none()
+    }
+
     fn bind_sequence_name(&self, written: &SequenceName) -> SequenceName {
         let reference = ObjectRef { schema: written.schema.clone(), name: written.name.clone() };
         match self.resolve_sequence(&reference) {
@@ -295,8 +303,12 @@ impl Replay {
             }
             AlterSequenceAction::RenameTo(new_name) => self.move_sequence(&key, &key.schema, new_name),
             AlterSequenceAction::SetSchema(schema) => {
-                self.target_schema(&ObjectRef { schema: Some(schema.clone()), name: key.name.clone() });
-                self.move_sequence(&key, schema, &key.name);
+                if self
+                    .target_schema(&ObjectRef { schema: Some(schema.clone()), name: key.name.clone() })
+                    .is_some()
+                {
+                    self.move_sequence(&key, schema, &key.name);
+                }
             }
             AlterSequenceAction::OwnedBy(None) => {
                 if let Some(sequence) = self.catalog.sequences.get_mut(&key) {

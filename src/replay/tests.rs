@@ -326,3 +326,46 @@ fn touches_name_objects_by_their_final_names() {
 }
 
 mod objects;
+
+#[test]
+fn a_long_policy_name_is_dropped_by_its_63_byte_form() {
+    // PostgreSQL 15 keeps the first 63 bytes of both names: the DROP finds the policy.
+    let long = "a_policy_name_that_is_longer_than_sixty_three_bytes_and_is_cut_p";
+    let catalog = replay(&[&format!(
+        "CREATE TABLE public.t (id int); CREATE POLICY \"{long}\" ON public.t USING (true);
+         DROP POLICY \"{}\" ON public.t;",
+        &long[..63]
+    )]);
+    assert!(table(&catalog, "public", "t").policies.is_empty());
+}
+
+#[test]
+fn create_table_statements_the_server_refuses_create_nothing() {
+    // Each fails on PostgreSQL 15: a syntax error, 42P16 (two primary keys), 42701
+    // (duplicate column).
+    let catalog = replay(&["CREATE TABLE public.broken (id int,, name text);
+         CREATE TABLE public.keys (id int PRIMARY KEY, k int PRIMARY KEY);
+         CREATE TABLE public.keys2 (id int, PRIMARY KEY (id), PRIMARY KEY (id));
+         CREATE TABLE public.dup (id int, id text);
+         CREATE TABLE public.fine (id int PRIMARY KEY, k int UNIQUE);"]);
+    assert_eq!(names(&catalog), vec!["public.fine".to_string()]);
+    // The syntax error is an NL000 problem, not a silent skip.
+    let parsed = parse_file("CREATE TABLE public.broken (id int,, name text);");
+    assert_eq!(parsed.problems.len(), 1, "{:?}", parsed.problems);
+    assert!(parsed.statements.is_empty());
+}
+
+#[test]
+fn a_schema_created_later_or_dropped_does_not_exist_until_created() {
+    let mut replay = Replay::new(&Options::default());
+    let statements = parse_file(
+        "CREATE TABLE app.early (id int); CREATE SCHEMA app; CREATE TABLE app.t (id int);
+         DROP SCHEMA app CASCADE; CREATE TABLE app.late (id int); CREATE TABLE auth.outside (id int);",
+    )
+    .statements;
+    replay.look_ahead([statements.as_slice()]);
+    replay.file(FileId(0), &statements);
+    let catalog = replay.finish();
+    // `auth` comes from outside the migrations: it is assumed to exist.
+    assert_eq!(names(&catalog), vec!["auth.outside".to_string()]);
+}

@@ -201,9 +201,17 @@ impl<'a> Cursor<'a> {
         } else if self.eat("of") {
             self.object_ref()?;
         }
+        let mut primary_keys = 0;
         if let Some((start, end)) = self.parenthesized() {
-            columns = table_elements(&self.source[start..end]);
-            indexed_columns = objects::indexed_columns(&self.source[start..end]);
+            let elements = &self.source[start..end];
+            // PostgreSQL's grammar has no empty element (`id int,, name text`, a trailing
+            // comma): such a statement is a syntax error and creates nothing.
+            if has_empty_element(elements) {
+                return None;
+            }
+            columns = table_elements(elements);
+            indexed_columns = objects::indexed_columns(elements);
+            primary_keys = count_primary_keys(elements);
         }
         // What follows (`INHERITS`, `PARTITION BY`, `FOR VALUES`, `WITH`, `AS …`) only
         // matters for the kind.
@@ -222,6 +230,7 @@ impl<'a> Cursor<'a> {
             columns,
             temporary,
             indexed_columns,
+            primary_keys,
         }))
     }
 
@@ -243,6 +252,7 @@ impl<'a> Cursor<'a> {
             or_replace,
             if_not_exists,
             security_invoker,
+            reads: Vec::new(),
         }))
     }
 
@@ -394,6 +404,18 @@ impl<'a> Cursor<'a> {
         let mut actions = Vec::new();
         loop {
             if let Some(action) = self.alter_table_action() {
+                // The RLS switches are whole clauses: a word after one is a syntax error
+                // on the server (`ENABLE ROW LEVEL SECURITY FOO`), which changes nothing.
+                let is_switch = matches!(
+                    action,
+                    AlterTableAction::EnableRls
+                        | AlterTableAction::DisableRls
+                        | AlterTableAction::ForceRls
+                        | AlterTableAction::NoForceRls
+                );
+                if is_switch && !(self.at_end() || self.peek_punct(b',')) {
+                    return None;
+                }
                 actions.push(action);
             }
             if !self.skip_to_comma() {
@@ -767,6 +789,34 @@ fn table_elements(elements: &str) -> Vec<Column> {
     }
 }
 
+/// Whether a `( … )` element list has an empty element: two commas in a row, or a comma
+/// first or last. An empty list `()` is fine (a table without columns).
+fn has_empty_element(elements: &str) -> bool {
+    let mut cursor = Cursor::new(elements);
+    if cursor.at_end() {
+        return false;
+    }
+    loop {
+        if cursor.text_to_comma().is_empty() {
+            return true;
+        }
+        if cursor.at_end() {
+            return false;
+        }
+        cursor.position += 1;
+    }
+}
+
+/// How many `PRIMARY KEY` clauses an element list has, as column or table constraints.
+fn count_primary_keys(elements: &str) -> usize {
+    let cursor = Cursor::new(elements);
+    cursor
+        .tokens
+        .windows(2)
+        .filter(|pair| pair[0].is_word(elements, "primary") && pair[1].is_word(elements, "key"))
+        .count()
+}
+
 /// `serial`, `bigserial`, `smallserial` and their aliases.
 pub fn is_serial(type_name: &str) -> bool {
     matches!(type_name, "serial" | "serial4" | "bigserial" | "serial8" | "smallserial" | "serial2")
@@ -929,6 +979,35 @@ mod tests {
             read("SELECT pg_catalog.set_config('search_path', '', false)"),
             Some(StatementKind::SetSearchPath(Some(vec![])))
         );
+    }
+
+    #[test]
+    fn table_element_lists_postgresql_rejects_are_none() {
+        // Each is a syntax error on PostgreSQL 15 ("syntax error at or near ,/)").
+        assert_eq!(read("CREATE TABLE public.broken (id int,, name text)"), None);
+        assert_eq!(read("CREATE TABLE public.broken (id int, name text,)"), None);
+        assert_eq!(read("CREATE TABLE public.broken (, id int)"), None);
+        let Some(StatementKind::CreateTable(empty)) = read("CREATE TABLE public.empty ()") else { panic!() };
+        assert!(empty.columns.is_empty());
+        let Some(StatementKind::CreateTable(two)) =
+            read("CREATE TABLE t (id int PRIMARY KEY, k int, PRIMARY KEY (k)) WITH (fillfactor = 70)")
+        else {
+            panic!()
+        };
+        assert_eq!(two.primary_keys, 2);
+    }
+
+    #[test]
+    fn words_after_an_rls_switch_are_a_syntax_error() {
+        // PostgreSQL 15: `syntax error at or near "FOO"`.
+        assert_eq!(read("ALTER TABLE t ENABLE ROW LEVEL SECURITY FOO"), None);
+        assert_eq!(read("ALTER TABLE t FORCE ROW LEVEL SECURITY x"), None);
+        let Some(StatementKind::AlterTable { actions, .. }) =
+            read("ALTER TABLE t ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY")
+        else {
+            panic!()
+        };
+        assert_eq!(actions, vec![AlterTableAction::EnableRls, AlterTableAction::ForceRls]);
     }
 
     #[test]

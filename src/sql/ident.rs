@@ -178,9 +178,11 @@ const RESERVED_KEYWORDS: &[&str] = &[
     "xmltable",
 ];
 
-/// `"a""b"` → `a"b`.
+/// `"a""b"` → `a"b`, cut to 63 bytes as PostgreSQL cuts every identifier.
 pub fn unquote(quoted: &str) -> String {
-    quoted.strip_prefix('"').and_then(|s| s.strip_suffix('"')).unwrap_or(quoted).replace("\"\"", "\"")
+    let name =
+        quoted.strip_prefix('"').and_then(|s| s.strip_suffix('"')).unwrap_or(quoted).replace("\"\"", "\"");
+    super::truncate_identifier(&name).to_string()
 }
 
 /// `expr` with column `from` renamed to `to`: references qualified by one of `tables`

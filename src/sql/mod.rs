@@ -203,6 +203,8 @@ pub struct CreateTable {
     pub temporary: bool,
     /// Primary key and unique constraints, by the column each leads with.
     pub indexed_columns: Vec<String>,
+    /// How many `PRIMARY KEY` clauses the statement has: more than one fails it.
+    pub primary_keys: usize,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -281,6 +283,9 @@ pub struct CreateView {
     pub if_not_exists: bool,
     /// `WITH (security_invoker = …)`, when given.
     pub security_invoker: Option<bool>,
+    /// The relations the query reads (common table expressions left out); empty when
+    /// the query was not read.
+    pub reads: Vec<ObjectRef>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -440,14 +445,43 @@ impl<'a> LineIndex<'a> {
     }
 }
 
-/// Folds an unquoted identifier the way PostgreSQL does (ASCII only).
+/// Folds an unquoted identifier the way PostgreSQL does (ASCII only), and truncates it
+/// to `NAMEDATALEN - 1` bytes as its lexer does.
 pub fn fold(identifier: &str) -> String {
-    identifier.to_ascii_lowercase()
+    truncate_identifier(&identifier.to_ascii_lowercase()).to_string()
+}
+
+/// The longest identifier PostgreSQL keeps: `NAMEDATALEN - 1` bytes.
+pub const MAX_IDENTIFIER_BYTES: usize = 63;
+
+/// `name` cut to 63 bytes on a character boundary, as PostgreSQL's lexer cuts every
+/// identifier, quoted or not (with a NOTICE): `CREATE POLICY` with a 67-byte name and a
+/// `DROP POLICY` with its first 63 bytes name the same policy.
+pub fn truncate_identifier(name: &str) -> &str {
+    if name.len() <= MAX_IDENTIFIER_BYTES {
+        return name;
+    }
+    let mut end = MAX_IDENTIFIER_BYTES;
+    while !name.is_char_boundary(end) {
+        end -= 1;
+    }
+    &name[..end]
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn identifiers_are_cut_to_63_bytes_on_a_character_boundary() {
+        // Checked on PostgreSQL 15: `SELECT length(relname), octet_length(relname)` of a
+        // table created with these names gives 63/63 and 31/62.
+        let ascii = "a".repeat(70);
+        assert_eq!(fold(&ascii.to_ascii_uppercase()), "a".repeat(63));
+        assert_eq!(truncate_identifier(&"é".repeat(40)), "é".repeat(31));
+        assert_eq!(unquote(&format!("\"{}\"", "x".repeat(64))), "x".repeat(63));
+        assert_eq!(truncate_identifier("short"), "short");
+    }
 
     #[test]
     fn line_index_counts_characters_from_one() {

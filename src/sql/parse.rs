@@ -17,7 +17,7 @@ use super::split::split;
 use super::{
     AlterPolicy, AlterTableAction, CreatePolicy, CreateTable, CreateView, DefaultPrivilegeChange,
     GrantTarget, LineIndex, Location, ObjectRef, ParsedFile, PrivilegeChange, PrivilegeList, Problem,
-    ProblemKind, RoleSpec, Statement, StatementKind, fold,
+    ProblemKind, RoleSpec, Statement, StatementKind, fold, truncate_identifier,
 };
 use crate::model::{Column, DefaultObjectType, PolicyCommand, Privileges, TableKind};
 
@@ -166,6 +166,7 @@ fn map_statement(statement: sp::Statement) -> Option<StatementKind> {
             columns: create.columns.iter().map(column).collect(),
             temporary: create.temporary,
             indexed_columns: indexed_columns(&create.columns, &create.constraints),
+            primary_keys: primary_keys(&create.columns, &create.constraints),
         }),
         sp::Statement::CreateForeignTable(create) => StatementKind::CreateTable(CreateTable {
             name: object_ref(&create.name)?,
@@ -175,6 +176,7 @@ fn map_statement(statement: sp::Statement) -> Option<StatementKind> {
             columns: create.columns.iter().map(column).collect(),
             temporary: false,
             indexed_columns: Vec::new(),
+            primary_keys: 0,
         }),
         sp::Statement::CreateView(view) => StatementKind::CreateView(CreateView {
             name: object_ref(&view.name)?,
@@ -185,6 +187,7 @@ fn map_statement(statement: sp::Statement) -> Option<StatementKind> {
                 sp::CreateTableOptions::With(options) => security_invoker(options),
                 _ => None,
             },
+            reads: query_reads(&view.query),
         }),
         sp::Statement::Drop { object_type, if_exists, names, cascade, .. } => match object_type {
             sp::ObjectType::Table
@@ -375,7 +378,11 @@ fn map_statement(statement: sp::Statement) -> Option<StatementKind> {
 }
 
 fn ident(ident: &sp::Ident) -> String {
-    if ident.quote_style.is_some() { ident.value.clone() } else { fold(&ident.value) }
+    if ident.quote_style.is_some() {
+        truncate_identifier(&ident.value).to_string()
+    } else {
+        fold(&ident.value)
+    }
 }
 
 fn fold_or_unquote(text: &str) -> String {
@@ -402,7 +409,7 @@ fn last_ident(name: &sp::ObjectName) -> Option<String> {
 /// A role name where `CURRENT_USER` and friends may appear unquoted.
 fn role_name(role: &sp::Ident) -> RoleSpec {
     if role.quote_style.is_some() {
-        return RoleSpec::Name(role.value.clone());
+        return RoleSpec::Name(truncate_identifier(&role.value).to_string());
     }
     match fold(&role.value).as_str() {
         "public" => RoleSpec::Public,
@@ -622,6 +629,36 @@ fn indexed_columns(columns: &[sp::ColumnDef], constraints: &[sp::TableConstraint
         _ => None,
     });
     from_columns.chain(from_constraints).collect()
+}
+
+/// The relations a query reads, without the names its `WITH` clause defines.
+fn query_reads(query: &sp::Query) -> Vec<ObjectRef> {
+    let ctes: Vec<String> =
+        query.with.iter().flat_map(|with| &with.cte_tables).map(|cte| ident(&cte.alias.name)).collect();
+    let mut reads = Vec::new();
+    let _ = sp::visit_relations(query, |name| {
+        if let Some(reference) = object_ref(name)
+            && !(reference.schema.is_none() && ctes.contains(&reference.name))
+        {
+            reads.push(reference);
+        }
+        std::ops::ControlFlow::<()>::Continue(())
+    });
+    reads
+}
+
+/// How many primary keys the column and table constraints declare.
+fn primary_keys(columns: &[sp::ColumnDef], constraints: &[sp::TableConstraint]) -> usize {
+    let on_columns = columns
+        .iter()
+        .flat_map(|column| &column.options)
+        .filter(|option| matches!(option.option, sp::ColumnOption::PrimaryKey(_)))
+        .count();
+    let on_table = constraints
+        .iter()
+        .filter(|constraint| matches!(constraint, sp::TableConstraint::PrimaryKey(_)))
+        .count();
+    on_columns + on_table
 }
 
 fn first_index_column(columns: &[sp::IndexColumn]) -> Option<String> {
