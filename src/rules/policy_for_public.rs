@@ -5,7 +5,7 @@
 use super::corrective;
 use super::usable::lets_rows_through;
 use super::{Applicability, Finding, Fix, Object, Phase, Settings};
-use crate::model::{Catalog, Grantee, PolicyCommand};
+use crate::model::{Catalog, Grantee, Policy, PolicyCommand, Table};
 use crate::sql::quote_ident;
 
 pub fn check(catalog: &Catalog, settings: &Settings) -> Vec<Finding> {
@@ -22,27 +22,58 @@ pub fn check(catalog: &Catalog, settings: &Settings) -> Vec<Finding> {
                 table.qualified_name(),
                 settings.anonymous_role
             );
-            let roles: Vec<&String> =
-                settings.api_roles.iter().filter(|role| **role != settings.anonymous_role).collect();
-            let named = roles.iter().map(|role| format!("`{role}`")).collect::<Vec<_>>().join(", ");
+            let signed_in = settings.signed_in_roles();
+            let named = signed_in.iter().map(|role| format!("`{role}`")).collect::<Vec<_>>().join(", ");
             let help = format!(
-                "name the roles the policy is for (`TO {named}`); if anonymous access is intended, say so with \
-                 `TO {}`",
+                "name the roles the policy is for (`TO {named}`, and every other role that uses the table); if \
+                 anonymous access is intended, say so with `TO {}`",
                 settings.anonymous_role
             );
             let mut finding =
                 Finding::new("NL009", Object::policy(table, policy), message, help, policy.origin)
                     .with_label("applies to every role (PUBLIC)");
-            if !roles.is_empty() {
-                let sql = format!(
-                    "ALTER POLICY {} TO {};",
-                    corrective::policy_name(table, policy),
-                    roles.iter().map(|role| quote_ident(role)).collect::<Vec<_>>().join(", ")
-                );
+            if let Some(sql) = fix(table, policy, settings) {
                 finding = finding.with_fix(Fix::new(sql, Applicability::Review, Phase::Policy));
             }
             findings.push(finding);
         }
     }
     findings
+}
+
+/// `ALTER POLICY … TO` the signed-in API roles and every other role that holds a privilege
+/// on the table (they relied on the policy applying to PUBLIC: naming only the API roles
+/// would lock them out), but not the anonymous role; the owner too when RLS is forced on
+/// it. `None` when PUBLIC itself holds a privilege on the table (any role may rely on the
+/// policy, and no list can name them all) or when there is no role to name.
+fn fix(table: &Table, policy: &Policy, settings: &Settings) -> Option<String> {
+    let grantees = || table.acl.iter().chain(table.column_acl.iter());
+    if grantees().any(|(grantee, held)| *grantee == Grantee::Public && !held.is_empty()) {
+        return None;
+    }
+    let mut roles: Vec<String> = settings.signed_in_roles().iter().map(|role| role.to_string()).collect();
+    let mut add = |role: &str| {
+        if role != settings.anonymous_role && !roles.iter().any(|known| known == role) {
+            roles.push(role.to_string());
+        }
+    };
+    // The owner skips RLS (unless it is forced, below): its own grants need no policy.
+    for (grantee, held) in grantees() {
+        if let Grantee::Role(role) = grantee
+            && !held.is_empty()
+            && table.owner.as_deref() != Some(role.as_str())
+        {
+            add(role);
+        }
+    }
+    if table.rls_forced
+        && let Some(owner) = &table.owner
+    {
+        add(owner);
+    }
+    if roles.is_empty() {
+        return None;
+    }
+    let to = roles.iter().map(|role| quote_ident(role)).collect::<Vec<_>>().join(", ");
+    Some(format!("ALTER POLICY {} TO {to};", corrective::policy_name(table, policy)))
 }

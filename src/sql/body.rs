@@ -252,7 +252,8 @@ fn push(names: &mut Vec<Name>, name: Name) {
 pub fn is_request_call(name: &Name) -> bool {
     matches!(
         (name.0.as_deref(), name.1.as_str()),
-        (Some("auth"), "user_id" | "uid" | "session" | "jwt") | (None | Some("pg_catalog"), "current_setting")
+        (Some("auth"), "user_id" | "uid" | "session" | "jwt")
+            | (None | Some("pg_catalog"), "current_setting")
     )
 }
 
