@@ -127,8 +127,18 @@ fn check_set(
     // alter. Findings with no location (schema-wide) belong to full runs only.
     let chosen: Option<HashSet<FileId>> =
         selection.only.as_ref().map(|only| chosen_files(only, &run.files[first_id..]));
-    if let Some(chosen) = &chosen {
-        findings = in_changed_files(findings, chosen, &touches);
+    match &chosen {
+        Some(chosen) => findings = in_changed_files(findings, chosen, &touches),
+        None => {
+            // A whole-folder run reminds to reload the schema cache for the newest
+            // migration only: the older ones were deployed long ago (issue 9). Dropped after
+            // suppressions, so an old file's `neonlint-ignore schema-cache-reminder` still
+            // counts as used.
+            let last = run.files[first_id..].last().map(|file| file.id);
+            findings.retain(|finding| {
+                finding.rule.code != "NL017" || finding.location.is_some_and(|span| Some(span.file) == last)
+            });
+        }
     }
     for suppression in suppressions.iter().filter(|s| !s.used) {
         let Some(file) = suppression.file() else { continue };

@@ -255,10 +255,20 @@ fn rls_enabled_late() {
 fn schema_cache_reminder() {
     assert_rule(
         "schema-cache-reminder",
-        vec![
-            found("NL017", "001_tags.sql", "001_tags.sql", 4),
-            found("NL017", "002_color.sql", "002_color.sql", 3),
-        ],
+        // A whole-folder run reminds for the newest migration only (issue 9).
+        vec![found("NL017", "003_color.sql", "003_color.sql", 3)],
+    );
+}
+
+/// A file the user names (the pre-commit hook, `--changed-since`) gets its reminder even
+/// when it is not the newest: it is the one being written.
+#[test]
+fn schema_cache_reminder_for_a_named_file() {
+    let file = fixture("rules/schema-cache-reminder/bad/001_tags.sql");
+    common::assert_findings(
+        findings(&[file.to_str().unwrap()]),
+        vec![found("NL017", "001_tags.sql", "001_tags.sql", 4)],
+        "001_tags.sql named",
     );
 }
 
