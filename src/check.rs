@@ -191,6 +191,7 @@ fn analyse_set(
         migration_role: config.migration_role.clone(),
         assume_data_api_grants: config.assume_data_api_grants,
         api_roles: config.api_roles.clone(),
+        anonymous_role: config.anonymous_role.clone(),
         exposed_schemas: config.exposed_schemas.clone(),
         closed_world: false,
     };

@@ -165,8 +165,8 @@ pub struct Table {
     pub security_invoker: bool,
     pub indexes: Vec<Index>,
     /// Migrations only: the table was created in one file with RLS still off at that
-    /// file's end, and the statement in a later file that enabled it.
-    pub rls_enabled_late: Option<Span>,
+    /// file's end, a request role could use it before RLS came, and a later file enabled it.
+    pub rls_enabled_late: Option<LateRls>,
 }
 
 impl Table {
@@ -181,6 +181,16 @@ impl Table {
     pub fn column(&self, name: &str) -> Option<&Column> {
         self.columns.iter().find(|column| column.name == name)
     }
+}
+
+/// Row-level security enabled in a later migration than the table's (`Table::rls_enabled_late`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LateRls {
+    /// The statement that enabled it.
+    pub enabled: Span,
+    /// The request roles that held a privilege on the table while RLS was off, at the end
+    /// of some file in between.
+    pub roles: Vec<String>,
 }
 
 #[derive(Clone, Debug)]

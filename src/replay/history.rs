@@ -6,19 +6,24 @@
 //! Only tables, views and functions in exposed schemas count; grants, policies and RLS
 //! do not change the API's schema cache.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
-use super::Replay;
-use crate::model::{ApiChange, FunctionKey, Span, TableId};
+use super::{Options, Replay};
+use crate::model::{ApiChange, FunctionKey, LateRls, Span, TableId};
 use crate::sql::{AlterFunctionAction, AlterTableAction, ObjectRef, StatementKind};
 
 /// What replay remembers between statements and files for the history facts.
 #[derive(Debug, Default)]
 pub(super) struct History {
     exposed_schemas: Vec<String>,
+    /// The API roles and the anonymous role.
+    request_roles: Vec<String>,
     /// Tables in exposed schemas whose creating file ended with RLS off, until a later
     /// file enables it.
     rls_off_after_creation: BTreeSet<TableId>,
+    /// Of those, the ones a request role held a privilege on at the end of a file while
+    /// RLS was off, with those roles: their rows were open in between.
+    open_before_rls: BTreeMap<TableId, Vec<String>>,
     /// This file's entry in `Catalog::api_changes`.
     file_change: Option<usize>,
     /// The tables this file created, so that the end of a file does not scan them all.
@@ -29,8 +34,12 @@ pub(super) struct History {
 }
 
 impl History {
-    pub(super) fn new(exposed_schemas: &[String]) -> Self {
-        History { exposed_schemas: exposed_schemas.to_vec(), ..History::default() }
+    pub(super) fn new(options: &Options) -> Self {
+        let mut request_roles = options.api_roles.clone();
+        if !options.anonymous_role.is_empty() && !request_roles.contains(&options.anonymous_role) {
+            request_roles.push(options.anonymous_role.clone());
+        }
+        History { exposed_schemas: options.exposed_schemas.clone(), request_roles, ..History::default() }
     }
 }
 
@@ -67,16 +76,45 @@ impl Replay {
             .map(|table| table.id)
             .collect();
         self.history.rls_off_after_creation.extend(off);
+        // Which of the tables still without RLS a request could use at this point. Tables
+        // nobody was granted anything on are skipped cheaply (no ACL entry at all).
+        let mut opened = Vec::new();
+        for id in &self.history.rls_off_after_creation {
+            if self.history.open_before_rls.contains_key(id) {
+                continue;
+            }
+            let Some(table) = self.catalog.table(*id) else { continue };
+            if table.rls_enabled
+                || (table.acl.is_empty() && table.column_acl.is_empty() && table.owner.is_none())
+            {
+                continue;
+            }
+            let roles: Vec<String> = self
+                .history
+                .request_roles
+                .iter()
+                .filter(|role| {
+                    let (table_level, column_level) = self.catalog.table_privileges(table, role);
+                    !(table_level | column_level).is_empty()
+                })
+                .cloned()
+                .collect();
+            if !roles.is_empty() {
+                opened.push((*id, roles));
+            }
+        }
+        self.history.open_before_rls.extend(opened);
     }
 
     /// `ENABLE ROW LEVEL SECURITY` on table `id`: late when an earlier file created the
-    /// table and left it off.
+    /// table and left it off, and a request role could use it meanwhile.
     pub(super) fn rls_enabled(&mut self, id: TableId, span: Span) {
         if !self.history.paused
             && self.history.rls_off_after_creation.remove(&id)
+            && let Some(roles) = self.history.open_before_rls.remove(&id)
             && let Some(table) = self.catalog.table_mut(id)
         {
-            table.rls_enabled_late = Some(span);
+            table.rls_enabled_late = Some(LateRls { enabled: span, roles });
         }
     }
 

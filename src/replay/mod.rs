@@ -38,6 +38,8 @@ pub struct Options {
     /// tables the migration role creates there.
     pub assume_data_api_grants: bool,
     pub api_roles: Vec<String>,
+    /// The role of requests without a token (empty: none).
+    pub anonymous_role: String,
     /// The schemas the Data API serves, for the migration-history facts
     /// (`Table::rls_enabled_late`, `Catalog::api_changes`).
     pub exposed_schemas: Vec<String>,
@@ -132,7 +134,7 @@ impl Replay {
             created_sequences: Vec::new(),
             sequence_renames: Vec::new(),
             index_tables: BTreeMap::new(),
-            history: History::new(&options.exposed_schemas),
+            history: History::new(options),
             absent_schemas: BTreeSet::new(),
             absent_roles: BTreeSet::new(),
             closed_world: options.closed_world,

@@ -1,7 +1,9 @@
 //! NL016 rls-enabled-late (migrations only): a table in an exposed schema is created in
-//! one migration file and gets row-level security only in a later one. Migrations are
-//! deployed one at a time, so between the two every row is readable through the API.
-//! Enabling it in the same file is fine.
+//! one migration file and gets row-level security only in a later one, while a request
+//! role (an API role or the anonymous role) held a privilege on it. Migrations are
+//! deployed one at a time, so between the two those roles could read (or change) every
+//! row their grants allow. Enabling it in the same file is fine, and so is a table no
+//! request role could use in between (no grant, no default privileges).
 
 use super::{Finding, Object, Settings};
 use crate::model::Catalog;
@@ -11,11 +13,12 @@ pub fn check(catalog: &Catalog, settings: &Settings) -> Vec<Finding> {
         .exposed_tables(catalog)
         .filter(|table| table.rls_enabled)
         .filter_map(|table| {
-            table.rls_enabled_late?;
+            let late = table.rls_enabled_late.as_ref()?;
             let name = table.qualified_name();
+            let who = late.roles.iter().map(|role| format!("`{role}`")).collect::<Vec<_>>().join(" and ");
             let message = format!(
                 "table `{name}` is created without row-level security and gets it only in a later migration: \
-                 until that one is deployed, every row is readable through the Data API"
+                 until that one is deployed, {who} can use every row through the Data API"
             );
             let help = format!(
                 "enable row-level security on `{name}` in the migration that creates it \

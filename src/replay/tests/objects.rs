@@ -270,21 +270,32 @@ fn alter_table_on_a_sequence_renames_and_gives_it_away() {
 
 #[test]
 fn rls_enabled_in_a_later_file_is_late() {
+    let options = Options {
+        anonymous_role: "anonymous".into(),
+        api_roles: vec!["authenticated".into()],
+        ..exposed_public()
+    };
     let catalog = replay_with(
-        &exposed_public(),
+        &options,
         &[
             "CREATE TABLE late (); CREATE TABLE same (); ALTER TABLE same ENABLE ROW LEVEL SECURITY;
-             CREATE SCHEMA private; CREATE TABLE private.hidden (); CREATE VIEW v AS SELECT 1;",
+             CREATE SCHEMA private; CREATE TABLE private.hidden (); CREATE VIEW v AS SELECT 1;
+             GRANT SELECT ON late, same, private.hidden TO anonymous;
+             CREATE TABLE closed ();",
             "SELECT 1;",
             "ALTER TABLE late ENABLE ROW LEVEL SECURITY; ALTER TABLE private.hidden ENABLE ROW LEVEL SECURITY;
-             CREATE TABLE fresh (); ALTER TABLE fresh ENABLE ROW LEVEL SECURITY;",
+             CREATE TABLE fresh (); ALTER TABLE fresh ENABLE ROW LEVEL SECURITY;
+             GRANT SELECT ON closed TO authenticated; ALTER TABLE closed ENABLE ROW LEVEL SECURITY;",
         ],
     );
-    let late = table(&catalog, "public", "late").rls_enabled_late.expect("late");
-    assert_eq!((late.file, late.line), (FileId(2), 1));
+    let late = table(&catalog, "public", "late").rls_enabled_late.clone().expect("late");
+    assert_eq!((late.enabled.file, late.enabled.line), (FileId(2), 1));
+    assert_eq!(late.roles, vec!["anonymous".to_string()]);
     assert_eq!(table(&catalog, "public", "same").rls_enabled_late, None);
     assert_eq!(table(&catalog, "private", "hidden").rls_enabled_late, None);
     assert_eq!(table(&catalog, "public", "fresh").rls_enabled_late, None);
+    // Nobody could use it before its RLS came: its rows were never open (issue 9).
+    assert_eq!(table(&catalog, "public", "closed").rls_enabled_late, None);
 }
 
 #[test]
