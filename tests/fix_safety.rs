@@ -79,6 +79,17 @@ const FIX_FILE: &str = "fix file (`neonlint db --fix-out`)";
 const FIX_MIGRATION: &str = "fix migration (`neonlint fix`)";
 const FIX_PSQL: &str = "fix file through `psql -f`";
 
+impl Results {
+    fn report(&self) -> String {
+        let mut out = report(&self.found, &self.fixes);
+        out.push_str(&format!(
+            "\nfix safety: {} probes per state; tables without seeded rows: {:?}; on their own database: {:?}\n",
+            self.probed, self.unseeded, self.own_databases
+        ));
+        out
+    }
+}
+
 /// One violation, where it happened and which rules cause it.
 struct Found {
     fixture: String,
@@ -91,137 +102,38 @@ struct Found {
 fn no_fix_widens_access_or_breaks_what_worked() {
     let Some(live) = live("fix_safety") else { return };
     let _cluster = common::live::lock_cluster_objects();
-    let psql = psql_available();
-    let projects: Vec<_> = common::fixture_projects()
-        .into_iter()
-        .filter(|project| !project.ends_with("parse-error/bad"))
-        .collect();
-    let names: Vec<String> = projects
-        .iter()
-        .map(|project| project.strip_prefix(common::fixture("")).unwrap().display().to_string())
-        .collect();
-    let databases = Databases::start(&live, names.clone());
-    let mut found: Vec<Found> = Vec::new();
-    let mut fixes: BTreeMap<String, String> = BTreeMap::new();
-    let mut probed = 0;
-    let mut unseeded = Vec::new();
+    // Most fixtures run in one transaction on this database, rolled back at the end: no
+    // database to create and drop per fixture (dropping one forces a checkpoint).
+    let shared = live.create_database("fix_safety");
+    let dropper = Dropper::start(&live);
+    let mut psql = None;
+    let mut results = Results::default();
     // A statement PostgreSQL rejects cannot be applied: `parse-error/bad` is left out.
-    for (project, name) in projects.iter().zip(names) {
-        let selection = source::discover(project, None).unwrap();
-        let static_run = check::run(std::slice::from_ref(&selection), &Config::default(), None).unwrap();
-        let static_catalog = &static_run.catalogs[0];
-        let created: BTreeSet<String> = static_catalog.databases.keys().cloned().collect();
-        cleanup(&live, static_catalog, &BTreeSet::new());
-        let roles_before = existing_roles(&live);
-
-        let database = live.adopt_database(databases.next());
-        database.apply(&selection).unwrap_or_else(|e| panic!("{name}: applying the migrations failed: {e}"));
-        let client = database.client();
-        let settings = Config::default().settings();
-        let actors = access::request_actors(&settings.api_roles, &settings.anonymous_role);
-        let mut plan = live.block_on(access::plan(&client, &settings.exposed_schemas, actors));
-        live.block_on(access::rows::seed(&client, &mut plan));
-        for relation in &plan.relations {
-            if relation.is_table() && !relation.partition && relation.seeded == 0 {
-                unseeded.push(format!("{name}: {}", relation.name));
-            }
+    for project in common::fixture_projects().iter().filter(|project| !project.ends_with("parse-error/bad")) {
+        let fixture = Fixture::load(project);
+        // A fixture that makes databases cannot run in a transaction; a fix file that quotes
+        // a name is also run through `psql -f` itself, which needs the fixture committed.
+        let static_fix = fix::render(&fixture.static_run.findings, "neonlint check");
+        let own_database = !fixture.created().is_empty() || static_fix.contains('"');
+        if !own_database && in_transaction(&live, &shared, &fixture, &mut results).is_ok() {
+            continue;
         }
-        let schemas = live.block_on(access::user_schemas(&client));
-        let before = live.block_on(access::snapshot(&client, &plan, &[], None));
-        let potential = live.block_on(access::snapshot(
-            &client,
-            &plan,
-            &access::potential_overlay(&plan, &schemas),
-            None,
-        ));
-        probed += before.outcomes.len();
-
-        // The fix file of the live findings, as `tests/live.rs` builds it.
-        let (catalog, _) = database.catalog(&Scope { all_databases: true, migration_role: None });
-        let findings: Vec<Finding> = rules::check(&catalog, &live_settings())
-            .into_iter()
-            .filter(|f| f.rule.code != "NL005" || created.contains(&f.object.name))
-            .collect();
-        let fix_sql = fix::render(&findings, "neonlint db");
-        let checker =
-            Checker { live: &live, client: &client, plan: &plan, before: &before, potential: &potential };
-        let after = checker.after(&statements(&fix_sql), None);
-        if std::env::var("NEONLINT_FIX_SAFETY_DUMP").is_ok_and(|dump| dump == name) {
-            eprintln!("{}", dump(&plan, &before, &potential, &after));
-        }
-        let mut violations = checker.violations(&after);
-        let file_found = checker.attribute(&violations, &rules_with_fixes(&findings), |without, alone| {
-            statements(&fix::render(&select_findings(&findings, without, alone), "neonlint db"))
-        });
-        for (violation, rules) in violations.drain(..).zip(file_found.clone()) {
-            found.push(Found { fixture: name.clone(), variant: FIX_FILE, violation, rules });
-        }
-
-        // The migration `neonlint fix` writes from the static findings, run as the layout's
-        // tool runs it, where it differs from the fix file (or is split by drizzle).
-        let layout = selection.set.layout;
-        if let Some(migration) = migration_fix(project, layout, None) {
-            if layout == Layout::Drizzle || normalized(&migration.join("\n")) != normalized(&fix_sql) {
-                let after = checker.after(&migration, None);
-                let violations = checker.violations(&after);
-                let static_rules: BTreeSet<String> = static_run
-                    .findings
-                    .iter()
-                    .filter(|f| f.fix.is_some())
-                    .map(|f| f.rule.code.to_string())
-                    .collect();
-                let blamed = checker.attribute(&violations, &static_rules, |without, alone| {
-                    let disabled: Vec<&str> = static_rules
-                        .iter()
-                        .map(String::as_str)
-                        .filter(|rule| Some(*rule) == without || alone.is_some_and(|alone| alone != *rule))
-                        .collect();
-                    migration_fix_disabling(project, layout, &disabled).unwrap_or_default()
-                });
-                for (violation, rules) in violations.into_iter().zip(blamed) {
-                    found.push(Found { fixture: name.clone(), variant: FIX_MIGRATION, violation, rules });
-                }
-                fixes.insert(format!("{name} ({FIX_MIGRATION})"), migration.join("\n--> chunk\n"));
-            }
-        }
-
-        // The same fix file through psql itself, for real: the same catalog, nothing dropped.
-        if psql {
-            for violation in psql_violations(&database, &plan, &fix_sql, &after) {
-                let id = violation.id();
-                let rules = found
-                    .iter()
-                    .filter(|f| f.fixture == name && f.variant == FIX_FILE && f.violation.id() == id)
-                    .flat_map(|f| f.rules.clone())
-                    .collect::<BTreeSet<_>>();
-                let rules = if rules.is_empty() { BTreeSet::from(["*".to_string()]) } else { rules };
-                found.push(Found { fixture: name.clone(), variant: FIX_PSQL, violation, rules });
-            }
-        }
-        fixes.insert(name.clone(), fix_sql);
-        // Roles the fixture made are dropped with `cleanup`: first the objects they own here.
-        let new_roles: Vec<String> = static_catalog
-            .roles
-            .keys()
-            .filter(|role| !roles_before.contains(*role))
-            .map(|role| access::quote_ident(role))
-            .collect();
-        if !new_roles.is_empty() {
-            live.block_on(client.batch_execute(&format!("DROP OWNED BY {}", new_roles.join(", ")))).unwrap();
-        }
-        drop(client);
-        databases.drop_later(database.keep());
-        cleanup(&live, static_catalog, &roles_before);
+        let psql = *psql.get_or_insert_with(psql_available);
+        results.own_databases.push(fixture.name.clone());
+        in_own_database(&live, &dropper, &fixture, psql, &mut results);
     }
+    dropper.finish();
+    drop(shared);
 
-    databases.finish();
-    let report = report(&found, &fixes);
+    let report = results.report();
     eprintln!("{report}");
-    eprintln!("fix safety: {probed} probes per state; tables without seeded rows: {unseeded:?}");
-    assert!(probed > 1000, "only {probed} probes ran: the test would prove nothing");
-    assert!(unseeded.len() <= 3, "tables the generator could not seed: {unseeded:#?}");
-    let occurring: BTreeSet<(String, String)> =
-        found.iter().flat_map(|f| f.rules.iter().map(|rule| (f.fixture.clone(), rule.clone()))).collect();
+    assert!(results.probed > 1000, "only {} probes ran: the test would prove nothing", results.probed);
+    assert!(results.unseeded.len() <= 3, "tables the generator could not seed: {:#?}", results.unseeded);
+    let occurring: BTreeSet<(String, String)> = results
+        .found
+        .iter()
+        .flat_map(|f| f.rules.iter().map(|rule| (f.fixture.clone(), rule.clone())))
+        .collect();
     let known: BTreeSet<(String, String)> =
         common::KNOWN_VIOLATIONS_BEFORE_ISSUE_9.iter().map(|(f, r)| (f.to_string(), r.to_string())).collect();
     let unexpected: Vec<_> = occurring.difference(&known).collect();
@@ -236,67 +148,298 @@ fn no_fix_widens_access_or_breaks_what_worked() {
     );
 }
 
-/// Databases made ahead of the fixture loop and dropped behind it, each on its own thread:
-/// creating and dropping a database copies and removes files, which takes seconds on a slow
-/// disk and would otherwise dominate the test's time.
-struct Databases {
-    ready: std::sync::mpsc::Receiver<String>,
-    to_drop: Option<std::sync::mpsc::Sender<String>>,
-    threads: Vec<std::thread::JoinHandle<()>>,
+/// A fixture project and its static run.
+struct Fixture {
+    /// Relative to `fixtures/`.
+    name: String,
+    project: std::path::PathBuf,
+    selection: source::Selection,
+    static_run: check::Run,
 }
 
-impl Databases {
-    /// Starts making one Neon-like database per hint, at most two ahead.
-    fn start(live: &common::live::Live, hints: Vec<String>) -> Databases {
-        let (ready_sender, ready) = std::sync::mpsc::sync_channel(1);
-        let (to_drop, dropped) = std::sync::mpsc::channel::<String>();
+impl Fixture {
+    fn load(project: &Path) -> Fixture {
+        let name = project.strip_prefix(common::fixture("")).unwrap().display().to_string();
+        let selection = source::discover(project, None).unwrap();
+        let static_run = check::run(std::slice::from_ref(&selection), &Config::default(), None).unwrap();
+        Fixture { name, project: project.to_path_buf(), selection, static_run }
+    }
+
+    /// The databases its migrations create.
+    fn created(&self) -> BTreeSet<String> {
+        self.static_run.catalogs[0].databases.keys().cloned().collect()
+    }
+}
+
+/// What every fixture found, for the report and the final assertions.
+#[derive(Default)]
+struct Results {
+    found: Vec<Found>,
+    fixes: BTreeMap<String, String>,
+    probed: usize,
+    unseeded: Vec<String>,
+    /// Fixtures that ran on a database of their own.
+    own_databases: Vec<String>,
+}
+
+/// Runs `fixture` inside one transaction on `shared`, rolled back at the end. `Err` when its
+/// migrations do not apply in a transaction (the caller gives it its own database).
+fn in_transaction(
+    live: &common::live::Live,
+    shared: &TestDb,
+    fixture: &Fixture,
+    results: &mut Results,
+) -> Result<(), String> {
+    let client = shared.client();
+    live.block_on(client.batch_execute("BEGIN")).unwrap();
+    if let Err(error) = live.block_on(apply_in_transaction(&client, &fixture.selection)) {
+        live.block_on(client.batch_execute("ROLLBACK")).unwrap();
+        return Err(error);
+    }
+    check_fixture(live, &client, fixture, results);
+    live.block_on(client.batch_execute("ROLLBACK")).unwrap();
+    Ok(())
+}
+
+/// Runs `fixture` on a database of its own, with its migrations committed, then runs the
+/// live fix file through `psql -f` for real.
+fn in_own_database(
+    live: &common::live::Live,
+    dropper: &Dropper,
+    fixture: &Fixture,
+    psql: bool,
+    results: &mut Results,
+) {
+    let static_catalog = &fixture.static_run.catalogs[0];
+    // Databases and roles are cluster-wide: wait until the previous fixtures' are gone, then
+    // remove leftovers of an interrupted run.
+    dropper.wait_until_done();
+    cleanup(live, static_catalog, &BTreeSet::new());
+    let roles_before = existing_roles(live);
+    let database = live.create_database(&fixture.name);
+    database
+        .apply(&fixture.selection)
+        .unwrap_or_else(|e| panic!("{}: applying the migrations failed: {e}", fixture.name));
+    let client = database.client();
+    live.block_on(client.batch_execute("BEGIN")).unwrap();
+    let checked = check_fixture(live, &client, fixture, results);
+    live.block_on(client.batch_execute("ROLLBACK")).unwrap();
+    if psql {
+        for violation in psql_violations(&database, &checked.plan, &checked.fix_sql, &checked.after) {
+            let id = violation.id();
+            let mut rules: BTreeSet<String> = results
+                .found
+                .iter()
+                .filter(|f| f.fixture == fixture.name && f.variant == FIX_FILE && f.violation.id() == id)
+                .flat_map(|f| f.rules.clone())
+                .collect();
+            if rules.is_empty() {
+                rules.insert("*".to_string());
+            }
+            results.found.push(Found { fixture: fixture.name.clone(), variant: FIX_PSQL, violation, rules });
+        }
+    }
+    // The database first, then what the fixture made in the cluster (which its objects may
+    // depend on), as `cleanup` does.
+    drop(client);
+    let mut drops = vec![drop_database(&database.keep())];
+    drops.extend(fixture.created().iter().map(|name| drop_database(name)));
+    drops.extend(
+        static_catalog
+            .roles
+            .keys()
+            .filter(|role| !roles_before.contains(*role))
+            .map(|role| format!("DROP ROLE IF EXISTS {}", access::quote_ident(role))),
+    );
+    dropper.run_later(drops);
+}
+
+/// Applies the migrations of `selection` on `client`, inside its transaction, statement by
+/// statement: transaction control in the files is left out (the whole run is one
+/// transaction) and `CREATE INDEX CONCURRENTLY` builds the same index plainly. Afterwards the
+/// session's role and settings are reset (a migration may end with `SET ROLE`).
+async fn apply_in_transaction(
+    client: &tokio_postgres::Client,
+    selection: &source::Selection,
+) -> Result<(), String> {
+    for file in &selection.set.files {
+        let text = std::fs::read_to_string(&file.path).map_err(|e| e.to_string())?;
+        let up = source::up_part(selection.set.layout, &text);
+        for piece in neonlint::sql::split::split(&up) {
+            let statement = &up[piece.start..piece.end];
+            let first_word = statement.split_whitespace().next().unwrap_or_default().to_ascii_lowercase();
+            let first_word = first_word.trim_end_matches(';');
+            if ["begin", "start", "commit", "end", "rollback", "abort"].contains(&first_word) {
+                continue;
+            }
+            let statement = statement.replace("CREATE INDEX CONCURRENTLY", "CREATE INDEX");
+            client
+                .batch_execute(&statement)
+                .await
+                .map_err(|e| format!("{}: {}: {statement}", file.display, common::live::describe(&e)))?;
+        }
+    }
+    client.batch_execute("RESET SESSION AUTHORIZATION; RESET ALL").await.map_err(|e| e.to_string())
+}
+
+/// What `check_fixture` leaves for the psql check.
+struct Checked {
+    plan: Plan,
+    fix_sql: String,
+    after: AccessSnapshot,
+}
+
+/// Seeds the fixture's database (migrations applied, `client` inside a transaction), takes
+/// the snapshots before, with every privilege, and after each fix, and records the violations.
+fn check_fixture(
+    live: &common::live::Live,
+    client: &tokio_postgres::Client,
+    fixture: &Fixture,
+    results: &mut Results,
+) -> Checked {
+    let name = &fixture.name;
+    let settings = Config::default().settings();
+    let actors = access::request_actors(&settings.api_roles, &settings.anonymous_role);
+    let mut plan = live.block_on(access::plan(client, &settings.exposed_schemas, actors));
+    live.block_on(access::rows::seed(client, &mut plan));
+    for relation in &plan.relations {
+        if relation.is_table() && !relation.partition && relation.seeded == 0 {
+            results.unseeded.push(format!("{name}: {}", relation.name));
+        }
+    }
+    let schemas = live.block_on(access::user_schemas(client));
+    let before = live.block_on(access::snapshot(client, &plan, &[], None));
+    let potential =
+        live.block_on(access::snapshot(client, &plan, &access::potential_overlay(&plan, &schemas), None));
+    results.probed += before.outcomes.len();
+
+    // The fix file of the live findings, as `tests/live.rs` builds it.
+    let created = fixture.created();
+    let findings: Vec<Finding> = rules::check(&live_catalog(live, client), &live_settings())
+        .into_iter()
+        .filter(|f| f.rule.code != "NL005" || created.contains(&f.object.name))
+        .collect();
+    let fix_sql = fix::render(&findings, "neonlint db");
+    let checker = Checker { live, client, plan: &plan, before: &before, potential: &potential };
+    let after = checker.after(&statements(&fix_sql), None);
+    if std::env::var("NEONLINT_FIX_SAFETY_DUMP").is_ok_and(|dump| dump == *name) {
+        eprintln!("{}", dump(&plan, &before, &potential, &after));
+    }
+    let violations = checker.violations(&after);
+    let blamed = checker.attribute(&violations, &rules_with_fixes(&findings), |without, alone| {
+        statements(&fix::render(&select_findings(&findings, without, alone), "neonlint db"))
+    });
+    for (violation, rules) in violations.into_iter().zip(blamed) {
+        results.found.push(Found { fixture: name.clone(), variant: FIX_FILE, violation, rules });
+    }
+
+    // The migration `neonlint fix` writes from the static findings, run as the layout's
+    // tool runs it, where it differs from the fix file (or is split by drizzle).
+    let layout = fixture.selection.set.layout;
+    if let Some(migration) = migration_fix(&fixture.project, layout, None) {
+        if layout == Layout::Drizzle || normalized(&migration.join("\n")) != normalized(&fix_sql) {
+            let after = checker.after(&migration, None);
+            let violations = checker.violations(&after);
+            let static_rules = rules_with_fixes(&fixture.static_run.findings);
+            let blamed = checker.attribute(&violations, &static_rules, |without, alone| {
+                let disabled: Vec<&str> = static_rules
+                    .iter()
+                    .map(String::as_str)
+                    .filter(|rule| Some(*rule) == without || alone.is_some_and(|alone| alone != *rule))
+                    .collect();
+                migration_fix_disabling(&fixture.project, layout, &disabled).unwrap_or_default()
+            });
+            for (violation, rules) in violations.into_iter().zip(blamed) {
+                results.found.push(Found { fixture: name.clone(), variant: FIX_MIGRATION, violation, rules });
+            }
+            results.fixes.insert(format!("{name} ({FIX_MIGRATION})"), migration.join("\n--> chunk\n"));
+        }
+    }
+    results.fixes.insert(name.clone(), fix_sql.clone());
+    Checked { plan, fix_sql, after }
+}
+
+/// The catalog as `neonlint db` reads it, inside the open transaction (so it sees the
+/// uncommitted migrations), undone afterwards.
+fn live_catalog(live: &common::live::Live, client: &tokio_postgres::Client) -> neonlint::model::Catalog {
+    let scope = Scope { all_databases: true, migration_role: None };
+    live.block_on(async {
+        client.batch_execute("SAVEPOINT introspect; SET LOCAL search_path = ''").await.unwrap();
+        let (catalog, _) = neonlint::introspect::catalog::read_catalog(client, &scope).await.unwrap();
+        client.batch_execute("ROLLBACK TO SAVEPOINT introspect; RELEASE SAVEPOINT introspect").await.unwrap();
+        catalog
+    })
+}
+
+/// Drops databases and roles on a thread of its own, behind the fixture loop: dropping a
+/// database forces a checkpoint, which takes seconds on a busy disk.
+struct Dropper {
+    jobs: Option<std::sync::mpsc::Sender<Vec<String>>>,
+    done: std::sync::mpsc::Receiver<Result<(), String>>,
+    pending: std::cell::Cell<usize>,
+    errors: std::cell::RefCell<Vec<String>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Dropper {
+    fn start(live: &common::live::Live) -> Dropper {
+        let (jobs, received) = std::sync::mpsc::channel::<Vec<String>>();
+        let (done_sender, done) = std::sync::mpsc::channel();
         let admin = live.admin.clone();
-        let creator = std::thread::spawn(move || {
+        let thread = std::thread::spawn(move || {
             let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
             runtime.block_on(async {
                 let client = common::live::connect(&admin).await.unwrap();
-                for hint in hints {
-                    let name = common::live::database_name(&hint);
-                    client.batch_execute(&format!("CREATE DATABASE \"{name}\"")).await.unwrap();
-                    let mut config = admin.clone();
-                    config.dbname(&name);
-                    let database = common::live::connect(&config).await.unwrap();
-                    database.batch_execute(&common::live::neon_setup_sql(&name)).await.unwrap();
-                    if ready_sender.send(name).is_err() {
+                for job in received {
+                    let mut result = Ok(());
+                    for sql in job {
+                        if let Err(error) = client.batch_execute(&sql).await {
+                            result = Err(format!("{sql}: {}", common::live::describe(&error)));
+                        }
+                    }
+                    if done_sender.send(result).is_err() {
                         return;
                     }
                 }
             });
         });
-        let admin = live.admin.clone();
-        let dropper = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-            runtime.block_on(async {
-                let client = common::live::connect(&admin).await.unwrap();
-                for name in dropped {
-                    let sql = format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
-                    client.batch_execute(&sql).await.unwrap();
-                }
-            });
-        });
-        Databases { ready, to_drop: Some(to_drop), threads: vec![creator, dropper] }
-    }
-
-    fn next(&self) -> String {
-        self.ready.recv().expect("the database maker thread stopped")
-    }
-
-    fn drop_later(&self, name: String) {
-        self.to_drop.as_ref().unwrap().send(name).unwrap();
-    }
-
-    /// Waits until every database handed to `drop_later` is gone.
-    fn finish(mut self) {
-        self.to_drop = None;
-        for thread in self.threads.drain(..) {
-            thread.join().unwrap();
+        Dropper {
+            jobs: Some(jobs),
+            done,
+            pending: std::cell::Cell::new(0),
+            errors: std::cell::RefCell::new(Vec::new()),
+            thread: Some(thread),
         }
     }
+
+    /// Runs `statements` on the admin connection, in order, on the dropper's thread.
+    fn run_later(&self, statements: Vec<String>) {
+        self.jobs.as_ref().unwrap().send(statements).unwrap();
+        self.pending.set(self.pending.get() + 1);
+    }
+
+    fn wait_until_done(&self) {
+        while self.pending.get() > 0 {
+            let result = self.done.recv().expect("the dropper thread stopped");
+            if let Err(error) = result {
+                self.errors.borrow_mut().push(error);
+            }
+            self.pending.set(self.pending.get() - 1);
+        }
+    }
+
+    /// Waits for every job; fails if one failed.
+    fn finish(mut self) {
+        self.wait_until_done();
+        self.jobs = None;
+        self.thread.take().unwrap().join().unwrap();
+        let errors = self.errors.borrow();
+        assert!(errors.is_empty(), "cleaning up failed: {errors:#?}");
+    }
+}
+
+fn drop_database(name: &str) -> String {
+    format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", access::quote_ident(name))
 }
 
 /// The live settings of `tests/live.rs`.
@@ -506,17 +649,8 @@ fn psql_violations(database: &TestDb, plan: &Plan, fix_sql: &str, after: &Access
     let client = database.client();
     let now = database.live.block_on(access::existing(&client, plan));
     let fingerprint = database.live.block_on(access::fingerprint(&client));
-    let mut violations: Vec<Violation> = after
-        .existing
-        .difference(&now)
-        .map(|name| {
-            let mut violation = Violation::about_the_fix(ViolationKind::Dropped, name);
-            violation.key.target = name.clone();
-            violation.key.probe = access::Probe::Select;
-            violation.rows.clear();
-            violation
-        })
-        .collect();
+    let mut violations: Vec<Violation> =
+        after.existing.difference(&now).map(|name| Violation::dropped(name)).collect();
     if fingerprint != after.fingerprint {
         let old: BTreeSet<&str> = after.fingerprint.lines().collect();
         let new: BTreeSet<&str> = fingerprint.lines().collect();

@@ -423,8 +423,9 @@ pub struct AccessSnapshot {
 }
 
 /// Runs every probe of `plan` (only on the targets in `only`, when given) after `overlay`,
-/// each in its own savepoint inside one transaction that is rolled back at the end: the
-/// database is left as it was.
+/// each in its own savepoint inside one savepoint that is rolled back at the end: the
+/// database is left as it was. Call it inside a transaction (`BEGIN` … `ROLLBACK`), which
+/// may hold the whole setup (migrations, seed) too.
 ///
 /// Each `overlay` element runs as one simple query (it may hold several statements);
 /// `CREATE INDEX CONCURRENTLY` is run as a plain `CREATE INDEX`, which builds the same index
@@ -438,7 +439,7 @@ pub async fn snapshot(
     let mut snapshot = AccessSnapshot::default();
     client
         .batch_execute(&format!(
-            "SET statement_timeout = '10s'; SET search_path = {}; BEGIN",
+            "SAVEPOINT access_snapshot; SET LOCAL statement_timeout = '10s'; SET LOCAL search_path = {}",
             plan.search_path
         ))
         .await
@@ -522,7 +523,10 @@ pub async fn snapshot(
             snapshot.outcomes.insert(key, outcome);
         }
     }
-    client.batch_execute("ROLLBACK").await.unwrap();
+    client
+        .batch_execute("ROLLBACK TO SAVEPOINT access_snapshot; RELEASE SAVEPOINT access_snapshot")
+        .await
+        .unwrap();
     snapshot
 }
 
@@ -536,7 +540,10 @@ struct RowInfo {
 
 async fn all_rows(client: &Client, relation: &Relation) -> Vec<RowInfo> {
     let location = if relation.kind == "v" { "NULL" } else { "x.tableoid::text || ':' || x.ctid::text" };
-    let sql = format!("SELECT {location}, md5(x::text), left(x::text, 80) FROM {} x", relation.sql);
+    let sql = format!(
+        "SAVEPOINT rows; SELECT {location}, md5(x::text), left(x::text, 80) FROM {} x; RELEASE SAVEPOINT rows",
+        relation.sql
+    );
     match client.simple_query(&sql).await {
         Ok(messages) => rows_of(&messages)
             .iter()
@@ -548,7 +555,7 @@ async fn all_rows(client: &Client, relation: &Relation) -> Vec<RowInfo> {
             .collect(),
         // A foreign table whose server is unreachable, a view over a broken function: no rows.
         Err(_) => {
-            client.batch_execute("ROLLBACK; BEGIN").await.unwrap();
+            client.batch_execute("ROLLBACK TO SAVEPOINT rows; RELEASE SAVEPOINT rows").await.unwrap();
             Vec::new()
         }
     }
@@ -821,6 +828,18 @@ impl Violation {
         }
     }
 
+    /// A planned relation or function that no longer exists.
+    pub fn dropped(name: &str) -> Violation {
+        Violation {
+            key: ProbeKey { actor: String::new(), target: name.to_string(), probe: Probe::Select },
+            kind: ViolationKind::Dropped,
+            before: None,
+            potential: None,
+            after: None,
+            rows: Vec::new(),
+        }
+    }
+
     /// What identifies it across runs (fix variants, leave-one-out).
     pub fn id(&self) -> (ProbeKey, ViolationKind) {
         (self.key.clone(), self.kind.clone())
@@ -834,19 +853,23 @@ impl fmt::Display for Violation {
             Some(Outcome::Rows(rows)) => format!("ok, {} row(s)", rows.len()),
             Some(Outcome::Error { state, message }) => format!("error {state}: {}", escape_controls(message)),
         };
-        write!(
-            formatter,
-            "{:?}: {} {:?} {}: before {}; potential {}; after {}",
-            self.kind,
-            self.key.actor,
-            self.key.probe,
-            self.key.target,
-            show(&self.before),
-            show(&self.potential),
-            show(&self.after)
-        )?;
+        if self.key.actor.is_empty() {
+            write!(formatter, "{:?}: {}", self.kind, self.key.target)?;
+        } else {
+            write!(
+                formatter,
+                "{:?}: {} {:?} {}: before {}; potential {}; after {}",
+                self.kind,
+                self.key.actor,
+                self.key.probe,
+                self.key.target,
+                show(&self.before),
+                show(&self.potential),
+                show(&self.after)
+            )?;
+        }
         for row in &self.rows {
-            write!(formatter, "\n      row {row}")?;
+            write!(formatter, "\n      {}", row.replace('\n', "\n      "))?;
         }
         Ok(())
     }
@@ -868,14 +891,7 @@ pub fn compare(
         .map(|error| Violation::about_the_fix(ViolationKind::NotApplied, error))
         .collect();
     for name in before.existing.difference(&after.existing) {
-        violations.push(Violation {
-            key: ProbeKey { actor: String::new(), target: name.clone(), probe: Probe::Select },
-            kind: ViolationKind::Dropped,
-            before: None,
-            potential: None,
-            after: None,
-            rows: Vec::new(),
-        });
+        violations.push(Violation::dropped(name));
     }
     let actors: BTreeMap<&str, &Actor> = std::iter::once(&plan.session_user)
         .chain(&plan.actors)

@@ -145,9 +145,9 @@ async fn enum_labels(client: &Client) -> BTreeMap<u32, Vec<String>> {
 /// Seeds every table of `plan` (partitions through their parent) as the session user, and
 /// records in `plan` the row the insert probes write and the column the update probes set.
 /// Owner columns: user A, user B, user A, NULL (when nullable); tables without one get three
-/// rows. Commits.
+/// rows. Call it inside a transaction: the caller commits or rolls back.
 pub async fn seed(client: &Client, plan: &mut Plan) {
-    client.batch_execute("SET search_path = ''; BEGIN").await.unwrap();
+    client.batch_execute("SET search_path = ''").await.unwrap();
     let oids: Vec<u32> = plan.relations.iter().map(|relation| relation.oid).collect();
     let foreign_keys = foreign_keys(client, &oids).await;
     let bounds = partition_bounds(client, &oids).await;
@@ -203,7 +203,7 @@ pub async fn seed(client: &Client, plan: &mut Plan) {
         relation.insert = insert;
         relation.update = update;
     }
-    client.batch_execute("COMMIT; RESET search_path").await.unwrap();
+    client.batch_execute("RESET search_path").await.unwrap();
 }
 
 /// How a generated row treats defaulted columns and owner columns that are foreign keys.
