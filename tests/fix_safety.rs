@@ -5,28 +5,29 @@
 //!
 //! # The property
 //!
-//! Setup: the fixture's migrations on a fresh Neon-like database (`common::live`); every
-//! table of the exposed schemas seeded as the superuser (`common::access::seed`): owner-like
+//! Setup: the fixture's migrations on a Neon-like database (`common::live`); every table of
+//! the exposed schemas seeded as the superuser (`common::access::rows::seed`): owner-like
 //! columns (`user_id`, `owner_id`, `author_id`, `created_by`, `creator_id`, `profile_id`, any
 //! case and underscores, text or uuid) hold user A's `sub` in some rows and user B's in
-//! others.
+//! others; foreign keys take a parent's key, partition keys a partition's bound.
 //!
 //! Actors: `authenticated` as user A (owns rows), as user N (owns none) and with claims but no
 //! `sub`; `anonymous` without claims; every other role holding a privilege on an exposed
 //! relation, on the relations it does not own (a backend service relying on a policy). Every
 //! function of the exposed schemas is also called by the session user (a superuser).
 //!
-//! Probes, each in a savepoint rolled back afterwards, inside one transaction per state:
-//! read every row of each relation (rows named by the hash of their text); insert a row owned
-//! by the actor and one owned by user B; update every row (one plain column set to a
-//! constant) and delete every row (updates and deletes with `session_replication_role =
-//! replica`, so foreign keys neither cascade nor refuse), naming the rows changed; call each
-//! function with NULL arguments. Each records the rows or the SQLSTATE and message.
+//! Probes, each in a savepoint rolled back afterwards: read every row of each relation (rows
+//! named by the hash of their text); insert a row owned by the actor and one owned by user B;
+//! update every row (one plain column set to a constant) and delete every row (updates and
+//! deletes with `session_replication_role = replica`, so foreign keys neither cascade nor
+//! refuse), naming the rows changed; call each function with NULL arguments. Each records the
+//! rows or the SQLSTATE and message.
 //!
 //! States: *before*; *potential* (before, plus RLS enabled on every exposed table and every
 //! privilege granted to every actor: what the existing policies would let through); *after*
-//! (before plus the fix, applied statement by statement in the same transaction, with
-//! `CREATE INDEX CONCURRENTLY` built plainly).
+//! (before plus the fix, statement by statement, with `CREATE INDEX CONCURRENTLY` built
+//! plainly; the migration as its tool sends it: drizzle's chunks one by one, other layouts'
+//! file as one query).
 //!
 //! For every probe:
 //! - **No widening:** rows after ⊆ rows before ∪ rows potential ∪ the actor's own rows (rows
@@ -37,27 +38,38 @@
 //!   got, except where the narrowing is what a fix is for:
 //!   - a request role on a table whose RLS was off, where the fix enables it: fewer rows, and
 //!     "new row violates row-level security policy" (NL001, NL006);
+//!   - a request role reading a view or materialized view: fewer rows (the view now applies
+//!     its tables' RLS) and "permission denied for table/view/materialized view" (NL011);
 //!   - `anonymous` (or a role it is a member of): fewer rows anywhere, RLS refusals, and
 //!     "permission denied for table/view" on a write or on a read of a table without RLS
 //!     (NL015, NL009);
 //!   - a request role calling a SECURITY DEFINER function: "permission denied for function"
 //!     (NL012). The same error on a table read (a policy calling the function) is a violation.
-//! - Every relation and function that existed before still exists; the fix applies without
-//!   error; and `psql -f` of the fix file gives the same catalog (ACLs, RLS, policies,
-//!   function settings) as the statement-by-statement application.
+//! - Every relation and function that existed before still exists; every statement of the
+//!   fix applies (one that fails is a violation, and the rest still runs, as psql without
+//!   `ON_ERROR_STOP` would); where the fix file quotes a name, `psql -f` of it gives the same
+//!   catalog (ACLs, RLS, policies, function settings) as the statement-by-statement run.
 //!
 //! Refinements found on the server: a whole-row read needs SELECT on every column, so a role
 //! that reads through column privileges is detected with `count(*)` and its rows are read
 //! with a table grant made inside the probe (a grant does not change what RLS lets through);
 //! an update's rows are found by their vanished locations (`tableoid`, `ctid`), since an
-//! update writes a new row version; probe sessions use the search path PostgREST sets (the
+//! update writes a new row version; a write that changed no row before and is refused by RLS
+//! after is no breakage (the fix let the actor's own rows through and a policy checked the
+//! new row: nothing worked before); probe sessions use the search path PostgREST sets (the
 //! exposed schemas, then `public`), under which unqualified names in function bodies resolve.
+//!
+//! Most fixtures run in one transaction on a shared database, rolled back at the end (a
+//! dropped database forces a checkpoint, seconds each on a busy disk); a fixture that creates
+//! databases, or whose fix file quotes a name (so `psql -f` runs it for real), gets a database
+//! of its own, as does one whose migrations cannot run in a transaction.
 //!
 //! Each violation is attributed to the rules whose fix blocks cause it: the rules without
 //! whose blocks it disappears, else the rules whose blocks alone reproduce it.
 //! `KNOWN_VIOLATIONS_BEFORE_ISSUE_9` lists the (fixture, rule) pairs that violate the property
 //! on the code this test was written against; the test fails on any other violation and on a
 //! listed one that no longer occurs, so the list shrinks as issue 9's fixes land.
+//! `NEONLINT_FIX_SAFETY_DUMP=<fixture>` prints every probe's outcome for one fixture.
 
 mod common;
 

@@ -124,7 +124,7 @@ impl Relation {
         self.kind == "r" || self.kind == "p"
     }
 
-    /// Owner-like columns (`user_id`, `owner_id`, … of a text or uuid type), quoted.
+    /// Owner-like columns (`user_id`, `owner_id`, … of a text or uuid type).
     pub fn owner_columns(&self) -> Vec<&Column> {
         self.columns.iter().filter(|column| column.owner_like).collect()
     }
