@@ -9,7 +9,10 @@
 //! (SQL applied first in the same transaction: a fix, or the "potential" grants), and rolls
 //! everything back. `compare` applies the fix-safety property to three snapshots.
 //!
-//! This module only measures: it knows nothing of neonlint's rules or fixes.
+//! Everything runs on one connection inside a transaction the caller opens and rolls back
+//! (or commits, after `seed`): `snapshot` works in a savepoint and undoes all it did, so
+//! several states (before, potential, after a fix) can be measured on the same data. This
+//! module only measures: it knows nothing of neonlint's rules or fixes.
 
 pub mod rows;
 
