@@ -86,11 +86,12 @@ pub fn lock_cluster_objects() -> ClusterLock {
     ClusterLock { _connection: connection.map(|client| (runtime, client)), _local: local }
 }
 
-/// A database created for one test and dropped with it.
+/// A database created for one test and dropped with it (unless `keep` hands it on).
 pub struct TestDb<'a> {
     pub live: &'a Live,
     pub name: String,
     pub config: Config,
+    drop_on_exit: bool,
 }
 
 impl Live {
@@ -107,39 +108,57 @@ impl Live {
     }
 
     pub fn create_database(&self, hint: &str) -> TestDb<'_> {
-        let hint: String = hint
-            .chars()
-            .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' })
-            .collect();
-        let name = format!(
-            "neonlint_t_{}_{}_{}",
-            &hint[..hint.len().min(30)],
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::SeqCst)
-        );
+        let name = database_name(hint);
         self.admin_execute(&format!("CREATE DATABASE \"{name}\""));
+        let database = self.adopt_database(name);
+        database.execute(&neon_setup_sql(&database.name));
+        database
+    }
+
+    /// A database made (and prepared with `neon_setup_sql`) elsewhere, dropped with the result.
+    pub fn adopt_database(&self, name: String) -> TestDb<'_> {
         let mut config = self.admin.clone();
         config.dbname(&name);
-        let database = TestDb { live: self, name, config };
-        database.execute(&format!(
-            "DO $$ DECLARE r text; BEGIN
-               FOREACH r IN ARRAY ARRAY['authenticated', 'anonymous', 'neon_superuser'] LOOP
-                 BEGIN EXECUTE format('CREATE ROLE %I NOLOGIN', r);
-                 EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END;
-               END LOOP;
-             END $$;
-             CREATE SCHEMA auth;
-             CREATE FUNCTION auth.user_id() RETURNS text LANGUAGE sql STABLE
-               AS $f$ SELECT nullif(current_setting('request.jwt.claims', true)::json->>'sub', '') $f$;
-             GRANT USAGE ON SCHEMA auth TO PUBLIC;
-             GRANT ALL PRIVILEGES ON DATABASE \"{}\" TO neon_superuser;",
-            database.name
-        ));
-        database
+        TestDb { live: self, name, config, drop_on_exit: true }
     }
 }
 
+/// A fresh name for a test database, from a hint (a test or fixture name).
+pub fn database_name(hint: &str) -> String {
+    let hint: String =
+        hint.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' }).collect();
+    format!(
+        "neonlint_t_{}_{}_{}",
+        &hint[..hint.len().min(30)],
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::SeqCst)
+    )
+}
+
+/// What makes database `name` like a Neon database with the Data API enabled.
+pub fn neon_setup_sql(name: &str) -> String {
+    format!(
+        "DO $$ DECLARE r text; BEGIN
+           FOREACH r IN ARRAY ARRAY['authenticated', 'anonymous', 'neon_superuser'] LOOP
+             BEGIN EXECUTE format('CREATE ROLE %I NOLOGIN', r);
+             EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END;
+           END LOOP;
+         END $$;
+         CREATE SCHEMA auth;
+         CREATE FUNCTION auth.user_id() RETURNS text LANGUAGE sql STABLE
+           AS $f$ SELECT nullif(current_setting('request.jwt.claims', true)::json->>'sub', '') $f$;
+         GRANT USAGE ON SCHEMA auth TO PUBLIC;
+         GRANT ALL PRIVILEGES ON DATABASE \"{name}\" TO neon_superuser;"
+    )
+}
+
 impl TestDb<'_> {
+    /// Leaves the database in place (someone else drops it) and returns its name.
+    pub fn keep(mut self) -> String {
+        self.drop_on_exit = false;
+        std::mem::take(&mut self.name)
+    }
+
     pub fn client(&self) -> Client {
         self.live.block_on(connect(&self.config)).unwrap()
     }
@@ -183,6 +202,9 @@ impl TestDb<'_> {
 
 impl Drop for TestDb<'_> {
     fn drop(&mut self) {
+        if !self.drop_on_exit {
+            return;
+        }
         let sql = format!("DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)", self.name);
         let _ = self.live.block_on(async {
             let client = connect(&self.live.admin).await?;
