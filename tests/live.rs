@@ -112,14 +112,7 @@ fn static_and_live_agree_and_every_fix_applies_on_the_real_server() {
             database.apply_file(&client, &sql).map_err(|e| format!("the fix is not idempotent: {e}"))
         });
         if let Err(error) = applied {
-            // A fix known to be unsafe (an injected statement drops a table, so the file fails
-            // the second time) is checked by `tests/fix_safety.rs` until issue 9 fixes it.
-            let known_unsafe =
-                common::KNOWN_VIOLATIONS_BEFORE_ISSUE_9.iter().any(|(fixture, _)| *fixture == name);
-            assert!(known_unsafe, "{name}: {error}");
-            drop(database);
-            cleanup(&live, static_catalog, &roles_before);
-            continue;
+            panic!("{name}: {error}");
         }
         let (after, _) = database.catalog(&scope);
         let after = rules::check(&after, &live_settings());

@@ -121,33 +121,6 @@ pub fn assert_findings(mut actual: Vec<Found>, mut expected: Vec<Found>, context
     );
 }
 
-/// (fixture, rule) pairs whose fix violates the fix-safety property of issue 9 §1 on the code
-/// `tests/fix_safety.rs` was written against: the rules' fix blocks that cause the violation
-/// (see that test's documentation). The test fails on a violation not listed here and on a
-/// listed one that no longer occurs: remove each entry when issue 9's fix for it lands.
-pub const KNOWN_VIOLATIONS_BEFORE_ISSUE_9: &[(&str, &str)] = &[
-    // A SECURITY DEFINER function a policy calls: REVOKE EXECUTE FROM PUBLIC makes every read
-    // of `public.projects` by `authenticated` fail with "permission denied for function".
-    ("fix-safety/definer-in-policy", "NL012"),
-    // `SET search_path = ''` on a function whose body names `files` unqualified: every call
-    // fails with "relation "files" does not exist".
-    ("fix-safety/definer-unqualified-body", "NL012"),
-    // A table name with `;` and newlines ends the fix title's comment line: the fix file and
-    // the drizzle fix migration run `DROP TABLE public.victim`.
-    ("fix-safety/injection-drizzle", "NL001"),
-    // The same through a table name (NL001's title) and a policy name (NL009's title): the
-    // first DROP drops `public.victim`, the second fails.
-    ("fix-safety/injection-names", "NL001"),
-    ("fix-safety/injection-names", "NL009"),
-    // `ALTER POLICY … TO authenticated` on a policy for PUBLIC: `svc`, which holds SELECT
-    // on `public.posts` and read the published posts through it, reads nothing.
-    ("fix-safety/policy-for-public-service-role", "NL009"),
-    // NL001 enables RLS and writes `neonlint_read_all … USING (true)`; NL003's grant lets
-    // every signed-in user read every private key, which no API role could read before.
-    // Without the grant the policy exposes nothing, so the grant is what the attribution names.
-    ("fix-safety/signing-keys", "NL003"),
-];
-
 /// Every fixture folder that holds a migrations project: each rule's `bad` and `good`,
 /// each layout, each fix-safety case, and the demo.
 pub fn fixture_projects() -> Vec<PathBuf> {
