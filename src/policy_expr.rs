@@ -27,20 +27,77 @@ use sqlparser::tokenizer::Token;
 /// `true OR x`, `NOT false`, `TRUE::boolean`. A comparison of a column with itself is not
 /// (`x = x` is NULL, so false, when `x` is NULL).
 pub fn is_always_true(expr: &str) -> bool {
-    facts(expr).always_true
+    facts(expr, &AuthFunctions::default()).always_true
 }
 
 /// Whether the expression is false or NULL for every row (`false`, `1 = 0`, `NULL`,
 /// `x AND false`): as a policy expression it lets no row through.
 pub fn is_never_true(expr: &str) -> bool {
-    facts(expr).never_true
+    facts(expr, &AuthFunctions::default()).never_true
 }
 
-/// The auth calls (`auth.user_id()`, `auth.uid()`, `auth.session()`, `auth.jwt()`,
-/// `current_setting(…)`) that PostgreSQL evaluates once per row, as text: those that are not
-/// inside an uncorrelated subquery expression such as `(select auth.user_id())`.
-pub fn per_row_auth_calls(expr: &str) -> Vec<String> {
-    facts(expr).per_row_calls.clone()
+/// The calls that read the request's identity: Neon's and PostgreSQL's (`auth.user_id()`,
+/// `auth.uid()`, `auth.session()`, `auth.jwt()`, `current_setting(…)`), and a project's own
+/// helpers that take no argument and read them (`auth.org_id()`), by schema and name.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AuthFunctions {
+    helpers: Vec<(String, String)>,
+}
+
+impl AuthFunctions {
+    pub fn new(mut helpers: Vec<(String, String)>) -> AuthFunctions {
+        helpers.sort();
+        helpers.dedup();
+        AuthFunctions { helpers }
+    }
+
+    /// Whether `function` is one of these calls. An unqualified helper name is taken for
+    /// the helper in `public`, the schema a migration's search path starts with.
+    fn includes(&self, function: &Function) -> bool {
+        let parts: Option<Vec<String>> = function
+            .name
+            .0
+            .iter()
+            .map(|part| match part {
+                ObjectNamePart::Identifier(ident) => Some(folded(ident)),
+                ObjectNamePart::Function(_) => None,
+            })
+            .collect();
+        let Some(parts) = parts else {
+            return false;
+        };
+        let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
+        let builtin = matches!(
+            parts.as_slice(),
+            ["auth", "user_id" | "uid" | "session" | "jwt"]
+                | ["current_setting"]
+                | ["pg_catalog", "current_setting"]
+        );
+        let helper = |schema: &str, name: &str| {
+            self.helpers.iter().any(|(s, n)| s == schema && n == name) && no_arguments(function)
+        };
+        builtin
+            || match parts.as_slice() {
+                [schema, name] => helper(schema, name),
+                [name] => helper("public", name),
+                _ => false,
+            }
+    }
+}
+
+fn no_arguments(function: &Function) -> bool {
+    match &function.args {
+        sqlparser::ast::FunctionArguments::None => true,
+        sqlparser::ast::FunctionArguments::List(list) => list.args.is_empty(),
+        sqlparser::ast::FunctionArguments::Subquery(_) => false,
+    }
+}
+
+/// The auth calls (see `AuthFunctions`) that PostgreSQL evaluates once per row, as text:
+/// those that are not inside an uncorrelated subquery expression such as
+/// `(select auth.user_id())`.
+pub fn per_row_auth_calls(expr: &str, auth: &AuthFunctions) -> Vec<String> {
+    facts(expr, auth).per_row_calls.clone()
 }
 
 /// The expression rewritten so that no auth call runs per row, for `ALTER POLICY`: each
@@ -48,14 +105,20 @@ pub fn per_row_auth_calls(expr: &str) -> Vec<String> {
 /// that holds one, such as drizzle's `(select auth.user_id() = user_id)`, is first
 /// unwrapped to `(auth.user_id() = user_id)`. `None` when nothing needs rewriting or when
 /// the rewrite would not remove every per-row call.
-pub fn hoist_auth_calls(expr: &str) -> Option<String> {
+pub fn hoist_auth_calls(expr: &str, auth: &AuthFunctions) -> Option<String> {
     let mut tree = parse(expr)?;
-    let analysis = Analysis::of(&tree);
+    let analysis = Analysis::of(&tree, auth);
     if !analysis.calls.iter().any(|call| call.per_row) {
         return None;
     }
-    let mut hoister =
-        Hoister { analysis: &analysis, n_calls: 0, n_subqueries: 0, pending: Vec::new(), failed: false };
+    let mut hoister = Hoister {
+        auth,
+        analysis: &analysis,
+        n_calls: 0,
+        n_subqueries: 0,
+        pending: Vec::new(),
+        failed: false,
+    };
     let _ = VisitMut::visit(&mut tree, &mut hoister);
     if hoister.failed {
         return None;
@@ -64,21 +127,21 @@ pub fn hoist_auth_calls(expr: &str) -> Option<String> {
     // The rewrite is only offered when it reads back as intended: sqlparser prints it as
     // PostgreSQL will parse it, and a call whose arguments read the row stays per row.
     let reread = parse(&hoisted)?;
-    let left = Analysis::of(&reread);
+    let left = Analysis::of(&reread, auth);
     (!left.calls.iter().any(|call| call.per_row)).then_some(hoisted)
 }
 
 /// The columns the expression compares with `=` (or `IN` a one-value subquery) against an
 /// auth call, bare or in a scalar subquery, on either side: unqualified names, lower-cased
 /// unless quoted. `(select auth.user_id()) = todos.user_id` gives `["user_id"]`.
-pub fn auth_compared_columns(expr: &str) -> Vec<String> {
-    facts(expr).compared_columns.clone()
+pub fn auth_compared_columns(expr: &str, auth: &AuthFunctions) -> Vec<String> {
+    facts(expr, auth).compared_columns.clone()
 }
 
 /// The functions the expression calls, as written: `(Some(schema), name)` when qualified,
 /// folded as PostgreSQL folds them. `is_member(team_id)` gives `[(None, "is_member")]`.
 pub fn called_functions(expr: &str) -> Vec<(Option<String>, String)> {
-    facts(expr).calls.clone()
+    facts(expr, &AuthFunctions::default()).calls.clone()
 }
 
 /// What the rules ask of one expression, read from one parse.
@@ -91,14 +154,21 @@ struct Facts {
     calls: Vec<(Option<String>, String)>,
 }
 
+/// Facts by auth functions, then by expression text.
+type FactsCache = HashMap<Vec<(String, String)>, HashMap<String, Rc<Facts>>>;
+
 thread_local! {
     /// Facts by expression text. Several rules ask about the same policy, and projects
-    /// repeat the same few expressions across many tables: each is parsed once per run.
-    static FACTS: RefCell<HashMap<String, Rc<Facts>>> = RefCell::new(HashMap::new());
+    /// repeat the same few expressions across many tables: each is parsed once per run
+    /// (per set of auth functions, which a run has one of).
+    static FACTS: RefCell<FactsCache> = RefCell::new(HashMap::new());
 }
 
-fn facts(text: &str) -> Rc<Facts> {
-    if let Some(found) = FACTS.with(|cache| cache.borrow().get(text).cloned()) {
+fn facts(text: &str, auth: &AuthFunctions) -> Rc<Facts> {
+    let cached = FACTS.with(|cache| {
+        cache.borrow().get(auth.helpers.as_slice()).and_then(|by_text| by_text.get(text).cloned())
+    });
+    if let Some(found) = cached {
         return found;
     }
     let facts = Rc::new(match parse(text) {
@@ -106,17 +176,23 @@ fn facts(text: &str) -> Rc<Facts> {
         Some(expr) => Facts {
             always_true: constant(&expr) == Some(Constant::Bool(true)),
             never_true: matches!(constant(&expr), Some(Constant::Bool(false) | Constant::Null)),
-            per_row_calls: Analysis::of(&expr)
+            per_row_calls: Analysis::of(&expr, auth)
                 .calls
                 .into_iter()
                 .filter(|call| call.per_row)
                 .map(|call| call.text)
                 .collect(),
-            compared_columns: compared_columns(&expr),
+            compared_columns: compared_columns(&expr, auth),
             calls: function_calls(&expr),
         },
     });
-    FACTS.with(|cache| cache.borrow_mut().insert(text.to_string(), Rc::clone(&facts)));
+    FACTS.with(|cache| {
+        cache
+            .borrow_mut()
+            .entry(auth.helpers.clone())
+            .or_default()
+            .insert(text.to_string(), Rc::clone(&facts))
+    });
     facts
 }
 
@@ -147,17 +223,23 @@ fn function_calls(expr: &Expr) -> Vec<(Option<String>, String)> {
     calls
 }
 
-fn compared_columns(expr: &Expr) -> Vec<String> {
+fn compared_columns(expr: &Expr, auth: &AuthFunctions) -> Vec<String> {
     let mut columns: Vec<String> = Vec::new();
     let _ = visit_expressions(expr, |expr| {
         let column = match expr {
-            Expr::BinaryOp { left, op: BinaryOperator::Eq, right } if is_auth_value(left) => column_of(right),
-            Expr::BinaryOp { left, op: BinaryOperator::Eq, right } if is_auth_value(right) => column_of(left),
+            Expr::BinaryOp { left, op: BinaryOperator::Eq, right } if is_auth_value(left, auth) => {
+                column_of(right)
+            }
+            Expr::BinaryOp { left, op: BinaryOperator::Eq, right } if is_auth_value(right, auth) => {
+                column_of(left)
+            }
             Expr::In { expr, target: InTarget::Subquery(subquery), negated: false, .. } => {
-                plain_projection(subquery).filter(|value| is_auth_value(value)).and_then(|_| column_of(expr))
+                plain_projection(subquery)
+                    .filter(|value| is_auth_value(value, auth))
+                    .and_then(|_| column_of(expr))
             }
             Expr::In { expr, target: InTarget::List(list), negated: false, .. }
-                if !list.is_empty() && list.iter().all(is_auth_value) =>
+                if !list.is_empty() && list.iter().all(|value| is_auth_value(value, auth)) =>
             {
                 column_of(expr)
             }
@@ -188,39 +270,16 @@ fn folded(ident: &sqlparser::ast::Ident) -> String {
     }
 }
 
-/// Whether `function` is one of the calls that read the request's identity.
-fn is_auth_call(function: &Function) -> bool {
-    let parts: Option<Vec<String>> = function
-        .name
-        .0
-        .iter()
-        .map(|part| match part {
-            ObjectNamePart::Identifier(ident) => Some(folded(ident)),
-            ObjectNamePart::Function(_) => None,
-        })
-        .collect();
-    let Some(parts) = parts else {
-        return false;
-    };
-    let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
-    matches!(
-        parts.as_slice(),
-        ["auth", "user_id" | "uid" | "session" | "jwt"]
-            | ["current_setting"]
-            | ["pg_catalog", "current_setting"]
-    )
-}
-
 /// Whether `expr` is the signed-in user's identity: an auth call, maybe cast, maybe a JSON
 /// field of it (`auth.jwt() ->> 'sub'`), maybe in a plain scalar subquery.
-fn is_auth_value(expr: &Expr) -> bool {
+fn is_auth_value(expr: &Expr, auth: &AuthFunctions) -> bool {
     match expr {
-        Expr::Function(function) => is_auth_call(function),
-        Expr::Nested(inner) | Expr::Cast { expr: inner, .. } => is_auth_value(inner),
+        Expr::Function(function) => auth.includes(function),
+        Expr::Nested(inner) | Expr::Cast { expr: inner, .. } => is_auth_value(inner, auth),
         Expr::BinaryOp { left, op: BinaryOperator::Arrow | BinaryOperator::LongArrow, .. } => {
-            is_auth_value(left)
+            is_auth_value(left, auth)
         }
-        Expr::Subquery(query) => plain_projection(query).is_some_and(is_auth_value),
+        Expr::Subquery(query) => plain_projection(query).is_some_and(|value| is_auth_value(value, auth)),
         _ => false,
     }
 }
@@ -459,7 +518,8 @@ struct Level {
     correlated: bool,
 }
 
-struct Walker {
+struct Walker<'a> {
+    auth: &'a AuthFunctions,
     levels: Vec<Level>,
     open: Vec<usize>,
     /// The subquery expressions met but not yet entered, by the address of their `Query`.
@@ -473,10 +533,11 @@ struct Walker {
 }
 
 impl Analysis {
-    fn of(expr: &Expr) -> Analysis {
+    fn of(expr: &Expr, auth: &AuthFunctions) -> Analysis {
         let root =
             Level { names: Vec::new(), has_from: false, opaque: false, sublink: false, correlated: false };
         let mut walker = Walker {
+            auth,
             levels: vec![root],
             open: vec![0],
             sublinks: HashMap::new(),
@@ -510,7 +571,7 @@ impl Analysis {
     }
 }
 
-impl Walker {
+impl Walker<'_> {
     /// Marks every open level inside the one that owns a column reference as correlated.
     fn reference(&mut self, qualifier: Option<String>) {
         let owner = self.open.iter().rposition(|level| {
@@ -528,7 +589,7 @@ impl Walker {
     }
 }
 
-impl Visitor for Walker {
+impl Visitor for Walker<'_> {
     type Break = ();
 
     fn pre_visit_query(&mut self, query: &Query) -> ControlFlow<()> {
@@ -552,7 +613,7 @@ impl Visitor for Walker {
 
     fn pre_visit_expr(&mut self, expr: &Expr) -> ControlFlow<()> {
         match expr {
-            Expr::Function(function) if is_auth_call(function) => {
+            Expr::Function(function) if self.auth.includes(function) => {
                 self.calls.push((expr.to_string(), self.open.clone()));
             }
             Expr::Identifier(_) => self.reference(None),
@@ -562,7 +623,7 @@ impl Visitor for Walker {
             Expr::Subquery(query) => {
                 let address = query.as_ref() as *const Query;
                 let unwrappable = !self.row_sets.contains(&address)
-                    && plain_projection(query).is_some_and(only_auth_functions);
+                    && plain_projection(query).is_some_and(|value| only_auth_functions(value, self.auth));
                 self.sublinks.insert(address, None);
                 self.subqueries.push((address, unwrappable));
             }
@@ -582,9 +643,9 @@ impl Visitor for Walker {
 
 /// Whether every function `expr` calls is an auth call, so moving it out of a one-row
 /// `SELECT` cannot change what it means.
-fn only_auth_functions(expr: &Expr) -> bool {
+fn only_auth_functions(expr: &Expr, auth: &AuthFunctions) -> bool {
     visit_expressions(expr, |expr| match expr {
-        Expr::Function(function) if !is_auth_call(function) => ControlFlow::Break(()),
+        Expr::Function(function) if !auth.includes(function) => ControlFlow::Break(()),
         _ => ControlFlow::Continue(()),
     })
     .is_continue()
@@ -643,6 +704,7 @@ fn factor_names(factor: &TableFactor, level: &mut Level) {
 /// The second walk: meets the calls and scalar subqueries in the same order as `Walker`
 /// and rewrites them on the way out, once everything inside them has been rewritten.
 struct Hoister<'a> {
+    auth: &'a AuthFunctions,
     analysis: &'a Analysis,
     n_calls: usize,
     n_subqueries: usize,
@@ -662,7 +724,7 @@ impl VisitorMut for Hoister<'_> {
 
     fn pre_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
         let rewrite = match expr {
-            Expr::Function(function) if is_auth_call(function) => {
+            Expr::Function(function) if self.auth.includes(function) => {
                 let call = &self.analysis.calls[self.n_calls];
                 self.n_calls += 1;
                 if call.per_row { Rewrite::Wrap } else { Rewrite::Nothing }
@@ -817,10 +879,18 @@ mod tests {
     #[test]
     fn per_row_calls() {
         for (expr, calls) in PER_ROW {
-            assert_eq!(per_row_auth_calls(expr), *calls, "per-row calls in {expr}");
+            assert_eq!(
+                per_row_auth_calls(expr, &AuthFunctions::default()),
+                *calls,
+                "per-row calls in {expr}"
+            );
         }
         for expr in ONCE {
-            assert_eq!(per_row_auth_calls(expr), Vec::<String>::new(), "{expr} has no per-row call");
+            assert_eq!(
+                per_row_auth_calls(expr, &AuthFunctions::default()),
+                Vec::<String>::new(),
+                "{expr} has no per-row call"
+            );
         }
     }
 
@@ -861,20 +931,27 @@ mod tests {
             ),
         ];
         for (expr, expected) in cases {
-            let hoisted = hoist_auth_calls(expr);
+            let hoisted = hoist_auth_calls(expr, &AuthFunctions::default());
             assert_eq!(hoisted.as_deref(), Some(expected), "hoisting {expr}");
             assert_eq!(
-                per_row_auth_calls(expected),
+                per_row_auth_calls(expected, &AuthFunctions::default()),
                 Vec::<String>::new(),
                 "{expected} still has per-row calls"
             );
-            assert_eq!(hoist_auth_calls(expected), None, "{expected} is already hoisted");
+            assert_eq!(
+                hoist_auth_calls(expected, &AuthFunctions::default()),
+                None,
+                "{expected} is already hoisted"
+            );
         }
         for expr in ONCE {
-            assert_eq!(hoist_auth_calls(expr), None, "{expr} needs no rewrite");
+            assert_eq!(hoist_auth_calls(expr, &AuthFunctions::default()), None, "{expr} needs no rewrite");
         }
         // A call that reads the row cannot move out of it: no rewrite is offered.
-        assert_eq!(hoist_auth_calls("current_setting('app.' || tenant) = owner"), None);
+        assert_eq!(
+            hoist_auth_calls("current_setting('app.' || tenant) = owner", &AuthFunctions::default()),
+            None
+        );
     }
 
     #[test]
@@ -905,7 +982,11 @@ mod tests {
             ("not sql (", &[]),
         ];
         for (expr, columns) in cases {
-            assert_eq!(auth_compared_columns(expr), *columns, "columns compared with the user in {expr}");
+            assert_eq!(
+                auth_compared_columns(expr, &AuthFunctions::default()),
+                *columns,
+                "columns compared with the user in {expr}"
+            );
         }
     }
 }

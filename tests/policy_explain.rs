@@ -56,7 +56,7 @@ fn per_row_auth_calls_match_the_plan_in_both_spellings() {
         assert_eq!(once, planned_once, "PostgreSQL plans `{written}` differently now:\n{plan}");
         let expected_flag = !once || REPORTED_THOUGH_ONCE.contains(&written);
         for spelling in [written, read_back.as_str()] {
-            let calls = per_row_auth_calls(spelling);
+            let calls = per_row_auth_calls(spelling, &Default::default());
             assert_eq!(
                 !calls.is_empty(),
                 expected_flag,
@@ -65,8 +65,8 @@ fn per_row_auth_calls_match_the_plan_in_both_spellings() {
             );
         }
         assert_eq!(
-            auth_compared_columns(written),
-            auth_compared_columns(&read_back),
+            auth_compared_columns(written, &Default::default()),
+            auth_compared_columns(&read_back, &Default::default()),
             "`{written}` and its read-back `{read_back}` compare different columns"
         );
         if !expected_flag {
@@ -75,7 +75,8 @@ fn per_row_auth_calls_match_the_plan_in_both_spellings() {
 
         let rows_before = visible_rows(&live, &client, &role.name);
         for spelling in [written, read_back.as_str()] {
-            let hoisted = hoist_auth_calls(spelling).unwrap_or_else(|| panic!("no rewrite for `{spelling}`"));
+            let hoisted = hoist_auth_calls(spelling, &Default::default())
+                .unwrap_or_else(|| panic!("no rewrite for `{spelling}`"));
             let sql = format!("ALTER POLICY p ON t USING ({hoisted}) WITH CHECK ({hoisted})");
             live.block_on(client.batch_execute(&sql)).unwrap_or_else(|e| {
                 panic!("the rewrite of `{spelling}` does not apply: {}\n{sql}", describe(&e))
@@ -91,8 +92,15 @@ fn per_row_auth_calls_match_the_plan_in_both_spellings() {
                 "`{hoisted}` shows other rows than `{spelling}`"
             );
             let hoisted_back = read_policy(&live, &client);
-            assert!(per_row_auth_calls(&hoisted_back).is_empty(), "read back as `{hoisted_back}`");
-            assert_eq!(hoist_auth_calls(&hoisted_back), None, "`{hoisted_back}` is hoisted already");
+            assert!(
+                per_row_auth_calls(&hoisted_back, &Default::default()).is_empty(),
+                "read back as `{hoisted_back}`"
+            );
+            assert_eq!(
+                hoist_auth_calls(&hoisted_back, &Default::default()),
+                None,
+                "`{hoisted_back}` is hoisted already"
+            );
         }
     }
 }

@@ -210,6 +210,8 @@ fn auth_call_per_row() {
             found("NL013", "todos_remove on public.todos", "001_tables.sql", 18),
             found("NL013", "todos_create on public.todos", "001_tables.sql", 21),
             found("NL013", "notes_owner on public.notes", "001_tables.sql", 28),
+            // Issue 9: a project's own argument-less helper that reads the token.
+            found("NL013", "invoices_org on public.invoices", "002_helpers.sql", 18),
         ],
     );
 }
@@ -222,6 +224,7 @@ fn policy_column_unindexed() {
             found("NL014", "public.todos", "001_tables.sql", 10),
             found("NL014", "public.events", "001_tables.sql", 22),
             found("NL014", "public.notes", "001_tables.sql", 33),
+            found("NL014", "public.invoices", "002_helpers.sql", 12),
         ],
     );
 }

@@ -11,11 +11,12 @@ use crate::policy_expr::{hoist_auth_calls, per_row_auth_calls};
 
 pub fn check(catalog: &Catalog, settings: &Settings) -> Vec<Finding> {
     let mut findings = Vec::new();
+    let auth = super::auth_functions(catalog);
     for table in settings.exposed_tables(catalog) {
         for policy in &table.policies {
             let mut calls: Vec<String> = Vec::new();
             for expr in [&policy.using, &policy.with_check].into_iter().flatten() {
-                for call in per_row_auth_calls(expr) {
+                for call in per_row_auth_calls(expr, &auth) {
                     if !calls.contains(&call) {
                         calls.push(call);
                     }
@@ -38,8 +39,8 @@ pub fn check(catalog: &Catalog, settings: &Settings) -> Vec<Finding> {
             let mut finding =
                 Finding::new("NL013", Object::policy(table, policy), message, help, policy.origin)
                     .with_label(format!("{listed} evaluated per row"));
-            let using = policy.using.as_deref().and_then(hoist_auth_calls);
-            let with_check = policy.with_check.as_deref().and_then(hoist_auth_calls);
+            let using = policy.using.as_deref().and_then(|expr| hoist_auth_calls(expr, &auth));
+            let with_check = policy.with_check.as_deref().and_then(|expr| hoist_auth_calls(expr, &auth));
             if using.is_some() || with_check.is_some() {
                 let mut sql = format!("ALTER POLICY {}", corrective::policy_name(table, policy));
                 // INSERT policies have no USING.

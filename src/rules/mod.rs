@@ -386,6 +386,41 @@ impl Settings {
 
 pub use usable::needed_privileges;
 
+/// The calls policies use to read who makes the request: the built-in ones, and the
+/// functions of `catalog` that take no argument and whose body reads the request or calls
+/// another such function (`auth.org_id()` reading a claim through `auth.session()`).
+pub fn auth_functions(catalog: &Catalog) -> crate::policy_expr::AuthFunctions {
+    let candidates: Vec<&crate::model::Function> = catalog
+        .functions
+        .values()
+        .filter(|function| function.key.args.is_empty() && !function.procedure && !function.trigger)
+        .filter(|function| function.body.is_some())
+        .collect();
+    let mut helpers: Vec<(String, String)> = Vec::new();
+    // Until nothing changes: a helper may call a helper defined later.
+    loop {
+        let before = helpers.len();
+        for function in &candidates {
+            let key = (function.key.schema.clone(), function.key.name.clone());
+            if helpers.contains(&key) {
+                continue;
+            }
+            let Some(body) = &function.body else { continue };
+            let calls_helper = body.calls.iter().any(|(schema, name)| {
+                let schema = schema.as_deref().unwrap_or(function.key.schema.as_str());
+                helpers.iter().any(|(s, n)| s == schema && n == name)
+            });
+            if body.reads_request || calls_helper {
+                helpers.push(key);
+            }
+        }
+        if helpers.len() == before {
+            break;
+        }
+    }
+    crate::policy_expr::AuthFunctions::new(helpers)
+}
+
 /// The grantees to revoke `privileges` from so that none of `roles` holds them through
 /// `acls` any more (themselves, `PUBLIC`, roles they inherit from), sorted; `None` when
 /// one of them holds them as (a member of) `owner`, which no revoke changes.

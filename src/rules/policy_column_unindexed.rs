@@ -12,13 +12,14 @@ use crate::policy_expr::auth_compared_columns;
 
 pub fn check(catalog: &Catalog, settings: &Settings) -> Vec<Finding> {
     let mut findings = Vec::new();
+    let auth = super::auth_functions(catalog);
     // Tables with RLS off count too: their policies apply once it is on (NL006).
     for table in settings.exposed_tables(catalog) {
         let mut seen: BTreeSet<String> = BTreeSet::new();
         for policy in &table.policies {
             // Only USING filters the rows a request reads, updates or deletes; WITH CHECK
             // looks at the new row alone, which no index helps.
-            let columns = policy.using.iter().flat_map(|expr| auth_compared_columns(expr));
+            let columns = policy.using.iter().flat_map(|expr| auth_compared_columns(expr, &auth));
             for column in columns {
                 if table.column(&column).is_none() || !seen.insert(column.clone()) {
                     continue;

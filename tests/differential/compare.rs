@@ -175,8 +175,8 @@ fn expression(expr: Option<&str>) -> String {
     format!(
         "(always_true {} per_row_auth {:?} auth_columns {:?})",
         policy_expr::is_always_true(expr),
-        policy_expr::per_row_auth_calls(expr),
-        policy_expr::auth_compared_columns(expr)
+        policy_expr::per_row_auth_calls(expr, &Default::default()),
+        policy_expr::auth_compared_columns(expr, &Default::default())
     )
 }
 
