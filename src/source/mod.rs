@@ -8,10 +8,10 @@
 //! and reads file contents only where a layout needs them: drizzle's journal, sqitch's plan,
 //! and the first 64 KiB of `.sql` files when looking for dbmate's marker.
 
-mod dbmate;
 mod folder;
 pub mod git;
 mod layouts;
+mod markers;
 pub mod new_migration;
 mod order;
 
@@ -39,13 +39,28 @@ pub enum Layout {
     Flyway,
     /// `sqitch.plan` order, `deploy/<change>.sql` only.
     Sqitch,
+    /// `<version>_name.sql` by numeric version; only the `-- +goose Up` part runs.
+    Goose,
+    /// `<version>_name/up.sql` folders, in folder order; `down.sql` never runs.
+    Diesel,
+    /// `<version>_name.sql` or `<version>_name.up.sql` by numeric version; `.down.sql` never runs.
+    Sqlx,
+    /// `<version>.do.<name>.sql` by numeric version; `.undo.` never runs.
+    Postgrator,
+    /// `committed/<number>[-name].sql` in order, then `current.sql` or `current/*.sql`.
+    GraphileMigrate,
+    /// `<version>_name.sql` beside an `atlas.sum`, in name order.
+    Atlas,
+    /// Formatted SQL changelogs: the master changelog's order, else name order; the
+    /// `--changeset` blocks run, `--rollback` lines never.
+    Liquibase,
     /// Every `.sql` file of the folder, in natural name order.
     Plain,
 }
 
 impl Layout {
     /// Every layout, in the order `neonlint` documents them.
-    pub const ALL: [Layout; 8] = [
+    pub const ALL: [Layout; 15] = [
         Layout::Supabase,
         Layout::Drizzle,
         Layout::Prisma,
@@ -53,6 +68,13 @@ impl Layout {
         Layout::Dbmate,
         Layout::Flyway,
         Layout::Sqitch,
+        Layout::Goose,
+        Layout::Diesel,
+        Layout::Sqlx,
+        Layout::Postgrator,
+        Layout::GraphileMigrate,
+        Layout::Atlas,
+        Layout::Liquibase,
         Layout::Plain,
     ];
 
@@ -66,16 +88,25 @@ impl Layout {
             Layout::Dbmate => "dbmate",
             Layout::Flyway => "flyway",
             Layout::Sqitch => "sqitch",
+            Layout::Goose => "goose",
+            Layout::Diesel => "diesel",
+            Layout::Sqlx => "sqlx",
+            Layout::Postgrator => "postgrator",
+            Layout::GraphileMigrate => "graphile-migrate",
+            Layout::Atlas => "atlas",
+            Layout::Liquibase => "liquibase",
             Layout::Plain => "plain",
         }
     }
 
     /// Reads a layout name, ignoring case. golang-migrate is also `golang_migrate` or
-    /// `migrate` (its command's name).
+    /// `migrate` (its command's name); graphile-migrate is also `graphile_migrate` or
+    /// `graphile`.
     pub fn from_name(name: &str) -> Option<Layout> {
         let name = name.to_ascii_lowercase();
         match name.as_str() {
             "golang_migrate" | "migrate" => Some(Layout::GolangMigrate),
+            "graphile_migrate" | "graphile" => Some(Layout::GraphileMigrate),
             _ => Layout::ALL.into_iter().find(|layout| layout.name() == name),
         }
     }
@@ -90,6 +121,13 @@ impl Layout {
             Layout::Dbmate => "dbmate",
             Layout::Flyway => "Flyway",
             Layout::Sqitch => "sqitch",
+            Layout::Goose => "goose",
+            Layout::Diesel => "diesel",
+            Layout::Sqlx => "sqlx",
+            Layout::Postgrator => "Postgrator",
+            Layout::GraphileMigrate => "graphile-migrate",
+            Layout::Atlas => "Atlas",
+            Layout::Liquibase => "Liquibase",
             Layout::Plain => "neonlint",
         }
     }
@@ -250,7 +288,14 @@ pub fn discover_many(paths: &[PathBuf], layout: Option<Layout>) -> Result<Vec<Se
 /// every byte. Other layouts run the whole file, which comes back borrowed.
 pub fn up_part(layout: Layout, text: &str) -> Cow<'_, str> {
     match layout {
-        Layout::Dbmate => dbmate::keep_up_half(text),
+        Layout::Dbmate => markers::keep_up_part(markers::Markers::Dbmate, text),
+        Layout::Goose => markers::keep_up_part(markers::Markers::Goose, text),
+        Layout::Liquibase => layouts::liquibase::keep_changesets(text),
+        // No tool says what runs: a file with another tool's markers keeps only its up part.
+        Layout::Plain => match markers::markers_in(text.as_bytes()) {
+            Some(found) => markers::keep_up_part(found, text),
+            None => Cow::Borrowed(text),
+        },
         _ => Cow::Borrowed(text),
     }
 }
@@ -354,9 +399,13 @@ impl TargetGroup {
 /// Lists, detects and orders one migrations folder.
 fn build_set(folder: &Path, layout: Option<Layout>) -> Result<MigrationSet, SourceError> {
     let listing = FolderListing::read(folder)?;
-    let layout = layout.unwrap_or_else(|| detect_layout(&listing));
+    let (layout, detection_notices) = match layout {
+        Some(layout) => (layout, Vec::new()),
+        None => detect_layout(&listing),
+    };
     let ordered = layouts::order_files(layout, &listing)?;
     let mut notices = listing.notices;
+    notices.extend(detection_notices);
     notices.extend(ordered.notices);
     let files: Vec<MigrationFile> =
         ordered.files.into_iter().map(|path| MigrationFile { display: display_path(&path), path }).collect();
@@ -385,14 +434,26 @@ fn resolve_target(path: &Path, layout: Option<Layout>) -> Result<Target, SourceE
         return Err(SourceError::NotFileOrFolder { path: path.to_path_buf() });
     }
     let folder = canonical(path)?;
-    // A Prisma or drizzle migration's own folder stands for its `migration.sql`.
-    let migration_file = folder.join("migration.sql");
-    if migration_file.is_file() && is_migration_subfolder(&folder, layout) {
-        return resolve_file(&migration_file, layout);
+    // A Prisma or drizzle migration's own folder stands for its `migration.sql`, a diesel
+    // migration's for its `up.sql`.
+    for file_name in ["migration.sql", "up.sql"] {
+        let migration_file = folder.join(file_name);
+        if migration_file.is_file() && is_migration_subfolder(&folder, layout) {
+            return resolve_file(&migration_file, layout);
+        }
     }
-    // `deploy/`, `revert/` or `verify/` of a sqitch project stands for the project.
-    if let Some(project) = sqitch_project_of_script_folder(&folder) {
+    // `deploy/`, `revert/` or `verify/` of a sqitch project stands for the project, and
+    // graphile-migrate's `committed/` or `current/` for its migrations folder.
+    if let Some(project) =
+        sqitch_project_of_script_folder(&folder).or_else(|| graphile_of_script_folder(&folder))
+    {
         return Ok(Target::whole(project.to_path_buf()));
+    }
+    // Formatted SQL below a liquibase master changelog belongs to the master's folder.
+    if layout.is_none_or(|layout| layout == Layout::Liquibase) {
+        if let Some(master_folder) = layouts::liquibase::master_above(&folder) {
+            return Ok(Target::whole(master_folder));
+        }
     }
     let listing = FolderListing::read(&folder)?;
     if listing.holds_structured_migrations() {
@@ -426,13 +487,26 @@ fn resolve_file(path: &Path, layout: Option<Layout>) -> Result<Target, SourceErr
     let file = parent.join(file_name);
 
     let grandparent = parent.parent();
-    if file_name == "migration.sql" && is_migration_subfolder(&parent, layout) {
+    let in_migration_subfolder = match file_name.to_str() {
+        Some("migration.sql") => parent.join("migration.sql").is_file(),
+        Some("up.sql" | "down.sql") => parent.join("up.sql").is_file(),
+        _ => false,
+    };
+    if in_migration_subfolder && is_migration_subfolder(&parent, layout) {
         if let Some(migrations) = grandparent {
             return Ok(Target::one_file(migrations, file));
         }
     }
     if let Some(project) = parent.ancestors().find_map(sqitch_project_of_script_folder) {
         return Ok(Target::one_file(project, file));
+    }
+    if let Some(migrations) = graphile_of_script_folder(&parent) {
+        return Ok(Target::one_file(migrations, file));
+    }
+    if layout.is_none_or(|layout| layout == Layout::Liquibase) {
+        if let Some(master_folder) = layouts::liquibase::master_above(&parent) {
+            return Ok(Target::one_file(&master_folder, file));
+        }
     }
     // drizzle's `meta/` (journal and snapshots) belongs to the migrations folder above it.
     let in_meta_folder = parent.file_name().is_some_and(|name| name == "meta");
@@ -475,10 +549,19 @@ fn project_migrations_folder(
     }
 }
 
-/// Whether `folder` looks like one migration of a Prisma or drizzle-kit folder layout:
-/// those tools name it `<timestamp>_name`; with such a layout chosen, any name will do.
+/// The migrations folder of graphile-migrate's `committed/` or `current/` folder, if it is one.
+fn graphile_of_script_folder(folder: &Path) -> Option<&Path> {
+    let name = folder.file_name()?.to_str()?;
+    let migrations = folder.parent()?;
+    let is_script_folder = matches!(name, "committed" | "current");
+    let looks_graphile = migrations.join("committed").is_dir() || folder::has_graphile_config(migrations);
+    (is_script_folder && looks_graphile).then_some(migrations)
+}
+
+/// Whether `folder` looks like one migration of a Prisma, drizzle-kit or diesel folder
+/// layout: those tools name it `<timestamp>_name`; with such a layout chosen, any name will do.
 fn is_migration_subfolder(folder: &Path, layout: Option<Layout>) -> bool {
-    if matches!(layout, Some(Layout::Prisma | Layout::Drizzle)) {
+    if matches!(layout, Some(Layout::Prisma | Layout::Drizzle | Layout::Diesel)) {
         return true;
     }
     let name = folder.file_name().and_then(|name| name.to_str()).unwrap_or("");
@@ -630,7 +713,23 @@ mod tests {
         let names: Vec<&str> = Layout::ALL.iter().map(|layout| layout.name()).collect();
         assert_eq!(
             names,
-            ["supabase", "drizzle", "prisma", "golang-migrate", "dbmate", "flyway", "sqitch", "plain"]
+            [
+                "supabase",
+                "drizzle",
+                "prisma",
+                "golang-migrate",
+                "dbmate",
+                "flyway",
+                "sqitch",
+                "goose",
+                "diesel",
+                "sqlx",
+                "postgrator",
+                "graphile-migrate",
+                "atlas",
+                "liquibase",
+                "plain"
+            ]
         );
         for layout in Layout::ALL {
             assert_eq!(Layout::from_name(layout.name()), Some(layout));
@@ -640,7 +739,8 @@ mod tests {
         assert_eq!(Layout::from_name("golang_migrate"), Some(Layout::GolangMigrate));
         assert_eq!(Layout::from_name("Migrate"), Some(Layout::GolangMigrate));
         assert_eq!(Layout::from_name("Supabase"), Some(Layout::Supabase));
-        assert_eq!(Layout::from_name("liquibase"), None);
+        assert_eq!(Layout::from_name("Graphile"), Some(Layout::GraphileMigrate));
+        assert_eq!(Layout::from_name("liquibase-xml"), None);
         assert_eq!(Layout::from_name(""), None);
     }
 
@@ -803,15 +903,18 @@ mod tests {
             file_names(&set),
             [
                 "R__touch.sql",
-                "U10__undo.sql",
                 "V1_1__comment.sql",
                 "V1__init.sql",
                 "V2__enable_rls.sql",
                 "V10__disable_rls.sql"
             ]
         );
-        // Every name there is a Flyway name, so there is no mix to warn about.
-        assert!(set.notices.is_empty(), "{:?}", set.notices);
+        // Every name there is a Flyway name, so there is no mix to warn about; the undo file is
+        // never replayed, even in a plain folder.
+        assert_eq!(notice_pairs(&set).len(), 1, "{:?}", set.notices);
+        assert!(set.notices[0].message.starts_with(
+            "skipped 1 file named as a down, undo, rollback or revert migration (`U10__undo.sql`)"
+        ));
     }
 
     #[test]
@@ -1197,10 +1300,21 @@ mod tests {
     #[test]
     fn up_part_returns_other_layouts_unchanged() {
         let text = "-- migrate:up\nSELECT 1;\n-- migrate:down\nSELECT 2;\n";
-        for layout in Layout::ALL.into_iter().filter(|layout| *layout != Layout::Dbmate) {
+        let with_markers = [Layout::Dbmate, Layout::Goose, Layout::Liquibase, Layout::Plain];
+        for layout in Layout::ALL.into_iter().filter(|layout| !with_markers.contains(layout)) {
             assert!(matches!(up_part(layout, text), Cow::Borrowed(same) if same == text), "{layout}");
         }
-        assert!(matches!(up_part(Layout::Dbmate, text), Cow::Owned(_)));
+        // dbmate and plain keep the up half; goose and liquibase find no marker of theirs.
+        assert_eq!(up_part(Layout::Dbmate, text), up_part(Layout::Plain, text));
+        assert_eq!(up_part(Layout::Dbmate, text).trim(), "SELECT 1;");
+        assert_eq!(up_part(Layout::Goose, text), text);
+        assert_eq!(up_part(Layout::Liquibase, text), text);
+        let goose = "-- +goose Up\n-- +goose StatementBegin\nSELECT 1;\n-- +goose StatementEnd\n-- +goose Down\nSELECT 2;\n";
+        assert_eq!(
+            up_part(Layout::Goose, goose).trim(),
+            "-- +goose StatementBegin\nSELECT 1;\n-- +goose StatementEnd"
+        );
+        assert_eq!(up_part(Layout::Plain, goose), up_part(Layout::Goose, goose));
     }
 
     #[test]

@@ -1,27 +1,11 @@
-//! dbmate: `<version>_name.sql` by numeric version, then name.
+//! dbmate: `<version>_name.sql` by numeric version, then name; only the `-- migrate:up` part
+//! of each file runs (`markers.rs` keeps it).
 
-use super::{Ordered, skipped};
+use super::{Ordered, by_numbered_version};
 use crate::source::folder::FolderListing;
-use crate::source::order::*;
 
 pub(super) fn order(listing: &FolderListing) -> Ordered {
-    let mut ordered = Ordered::default();
-    let mut versioned = Vec::new();
-    for name in &listing.sql_files {
-        match numbered_prefix(name) {
-            Some(version) => versioned.push((version, name)),
-            None => ordered.notices.push(skipped(
-                listing,
-                name,
-                "dbmate only runs files named `<version>_name.sql`",
-            )),
-        }
-    }
-    versioned.sort_by(|(left_version, left_name), (right_version, right_name)| {
-        compare_digit_strings(left_version, right_version).then_with(|| left_name.cmp(right_name))
-    });
-    ordered.files = versioned.into_iter().map(|(_, name)| listing.path.join(name)).collect();
-    ordered
+    by_numbered_version(listing, "dbmate", "-- migrate:up")
 }
 
 #[cfg(test)]

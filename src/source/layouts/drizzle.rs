@@ -5,7 +5,7 @@ use std::fs;
 
 use serde::Deserialize;
 
-use super::{Ordered, plain, skipped};
+use super::{Ordered, skipped};
 use crate::source::folder::FolderListing;
 use crate::source::{Notice, SourceError, display_path};
 
@@ -33,7 +33,7 @@ pub(super) fn order(listing: &FolderListing) -> Result<Ordered, SourceError> {
     if !listing.migration_folders.is_empty() {
         return Ok(super::prisma::migration_folders(listing, "drizzle"));
     }
-    let mut ordered = plain(listing);
+    let mut ordered = super::plain::order(listing);
     if !ordered.files.is_empty() {
         let message = format!(
             "`{}` has no `{DRIZZLE_JOURNAL}`, so drizzle's order is unknown: the `.sql` files are taken in \

@@ -5,19 +5,30 @@
 //! not detect the layout (`folder.rs`) and reads no migration text beyond what a layout needs
 //! to order its files (drizzle's journal, sqitch's plan, liquibase's master changelog).
 
+mod atlas;
 mod dbmate;
+mod diesel;
 mod drizzle;
 mod flyway;
 mod golang_migrate;
+mod goose;
+mod graphile;
+pub mod liquibase;
+mod plain;
+mod postgrator;
 mod prisma;
 mod sqitch;
+mod sqlx;
 mod supabase;
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use super::folder::FolderListing;
-use super::order::{natural_cmp, numbered_prefix, parse_flyway_name, parse_golang_migrate_name};
+use super::order::{
+    Reversal, compare_digit_strings, natural_cmp, numbered_prefix, parse_flyway_name,
+    parse_golang_migrate_name, reversal_name,
+};
 use super::{Layout, Notice, SourceError, display_path};
 
 pub use drizzle::{DRIZZLE_JOURNAL, DrizzleJournal};
@@ -38,7 +49,14 @@ pub fn order_files(layout: Layout, listing: &FolderListing) -> Result<Ordered, S
         Layout::Dbmate => dbmate::order(listing),
         Layout::Flyway => flyway::order(listing),
         Layout::Sqitch => sqitch::order(listing)?,
-        Layout::Plain => plain(listing),
+        Layout::Goose => goose::order(listing),
+        Layout::Diesel => diesel::order(listing),
+        Layout::Sqlx => sqlx::order(listing),
+        Layout::Postgrator => postgrator::order(listing),
+        Layout::GraphileMigrate => graphile::order(listing),
+        Layout::Atlas => atlas::order(listing),
+        Layout::Liquibase => liquibase::order(listing),
+        Layout::Plain => plain::order(listing),
     };
     if let Some(notice) = mixed_naming_notice(layout, listing) {
         ordered.notices.insert(0, notice);
@@ -95,10 +113,85 @@ fn sql_files_in(folder: &Path) -> Vec<String> {
     names
 }
 
-fn plain(listing: &FolderListing) -> Ordered {
-    let mut names: Vec<&String> = listing.sql_files.iter().collect();
+/// The folder's `.sql` files in natural name order.
+fn natural_order<'name>(names: impl IntoIterator<Item = &'name String>) -> Vec<&'name String> {
+    let mut names: Vec<&String> = names.into_iter().collect();
     names.sort_by(|left, right| natural_cmp(left, right));
-    Ordered { files: names.into_iter().map(|name| listing.path.join(name)).collect(), notices: Vec::new() }
+    names
+}
+
+/// Leaves out the files named as reversals (`Reversal::Named`, and `Reversal::Worded` too when
+/// `worded` is set), with one notice that names how many and which.
+fn without_reversals<'name>(
+    listing: &FolderListing,
+    names: &'name [String],
+    worded: bool,
+) -> (Vec<&'name String>, Option<Notice>) {
+    let (reversals, kept): (Vec<&String>, Vec<&String>) =
+        names.iter().partition(|name| match reversal_name(name) {
+            Some(Reversal::Named) => true,
+            Some(Reversal::Worded) => worded,
+            None => false,
+        });
+    if reversals.is_empty() {
+        return (kept, None);
+    }
+    (kept, Some(reversals_notice(&listing.path, &reversals)))
+}
+
+/// The one notice for the down, undo, rollback and revert migrations left out of a folder.
+pub(super) fn reversals_notice(folder: &Path, names: &[&String]) -> Notice {
+    const SHOWN: usize = 3;
+    let mut shown: Vec<String> = names.iter().take(SHOWN).map(|name| format!("`{name}`")).collect();
+    if names.len() > SHOWN {
+        shown.push(format!("and {} more", names.len() - SHOWN));
+    }
+    let count = if names.len() == 1 { "1 file".to_string() } else { format!("{} files", names.len()) };
+    Notice {
+        path: Some(display_path(folder)),
+        message: format!(
+            "skipped {count} named as a down, undo, rollback or revert migration ({}): such a migration undoes \
+             another and never runs when migrating up; rename a file if it is in fact a forward migration",
+            shown.join(", ")
+        ),
+    }
+}
+
+/// Files named `<version>_name.sql`, by numeric version then name, as dbmate and goose order
+/// them; `<version>` must be digits followed by `_`. Files named otherwise are skipped with a
+/// notice, unless no file is named that way: the markers then tell the tool but the names do
+/// not, so every file is taken in natural name order, with a note (never skip them all).
+fn by_numbered_version(listing: &FolderListing, tool: &str, marker: &str) -> Ordered {
+    let mut ordered = Ordered::default();
+    let (names, reversals) = without_reversals(listing, &listing.sql_files, false);
+    ordered.notices.extend(reversals);
+    let numbered: Vec<(&str, &String)> =
+        names.iter().filter_map(|name| numbered_prefix(name).map(|version| (version, *name))).collect();
+    if numbered.is_empty() && !names.is_empty() {
+        let folder = display_path(&listing.path);
+        ordered.notices.push(Notice {
+            path: Some(folder.clone()),
+            message: format!(
+                "`{folder}` has {tool}'s `{marker}` markers but no file named `<version>_name.sql` as {tool} \
+                 needs: neonlint replays the up part of every file, in natural name order; set `layout` in \
+                 neonlint.toml if another tool runs these migrations"
+            ),
+        });
+        ordered.files = natural_order(names).into_iter().map(|name| listing.path.join(name)).collect();
+        return ordered;
+    }
+    for name in &names {
+        if numbered_prefix(name).is_none() {
+            let why = format!("{tool} only runs files named `<version>_name.sql`");
+            ordered.notices.push(skipped(listing, name, &why));
+        }
+    }
+    let mut numbered = numbered;
+    numbered.sort_by(|(left_version, left_name), (right_version, right_name)| {
+        compare_digit_strings(left_version, right_version).then_with(|| left_name.cmp(right_name))
+    });
+    ordered.files = numbered.into_iter().map(|(_, name)| listing.path.join(name)).collect();
+    ordered
 }
 
 fn skipped(listing: &FolderListing, name: &str, why: &str) -> Notice {
@@ -115,10 +208,19 @@ fn mixed_naming_notice(layout: Layout, listing: &FolderListing) -> Option<Notice
         Layout::Dbmate => "the dbmate order (by version)",
         Layout::Flyway => "the Flyway order (`V` files by version, then `R` files)",
         Layout::Plain => "natural name order",
-        Layout::Drizzle | Layout::Prisma | Layout::Sqitch => return None,
+        Layout::Goose => "the goose order (by version)",
+        Layout::Postgrator => "the postgrator order (by version)",
+        Layout::Atlas => "the Atlas order (by name)",
+        Layout::Drizzle
+        | Layout::Prisma
+        | Layout::Sqitch
+        | Layout::Diesel
+        | Layout::Sqlx
+        | Layout::GraphileMigrate
+        | Layout::Liquibase => return None,
     };
     let mut counts: Vec<(NamingScheme, usize)> = Vec::new();
-    for name in &listing.sql_files {
+    for name in listing.sql_files.iter().filter(|name| reversal_name(name).is_none()) {
         let scheme = NamingScheme::of(name);
         if scheme == NamingScheme::Unnumbered && layout != Layout::Plain {
             continue;

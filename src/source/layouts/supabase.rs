@@ -1,12 +1,14 @@
 //! Supabase: `<timestamp>_name.sql`, in byte order of names, as the Supabase CLI sorts them.
 
-use super::{Ordered, skipped};
+use super::{Ordered, skipped, without_reversals};
 use crate::source::folder::FolderListing;
 use crate::source::order::*;
 
 pub(super) fn order(listing: &FolderListing) -> Ordered {
     let mut ordered = Ordered::default();
-    for name in &listing.sql_files {
+    let (names, reversals) = without_reversals(listing, &listing.sql_files, false);
+    ordered.notices.extend(reversals);
+    for name in names {
         if numbered_prefix(name).is_some() {
             ordered.files.push(listing.path.join(name));
         } else {

@@ -149,7 +149,14 @@ pub fn plan(
         Layout::Dbmate => dbmate::plan(set, &fix, clock),
         Layout::Flyway => flyway::plan(set, &fix, clock),
         Layout::Sqitch => sqitch::plan(set, &fix, clock),
-        Layout::Plain => plain::plan_numbered(set, &fix, clock, Separator::BlankLine),
+        Layout::Plain
+        | Layout::Goose
+        | Layout::Diesel
+        | Layout::Sqlx
+        | Layout::Postgrator
+        | Layout::GraphileMigrate
+        | Layout::Atlas
+        | Layout::Liquibase => plain::plan_numbered(set, &fix, clock, Separator::BlankLine),
     }
 }
 
