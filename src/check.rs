@@ -87,8 +87,9 @@ pub fn run(selections: &[Selection], config: &Config, extra: Option<&str>) -> Re
     for selection in selections {
         check_set(&mut run, selection, config, &settings, extra, &mut config_suppressions)?;
     }
-    // Whether a configured ignore is used can only be told from a full run.
-    if selections.iter().all(|selection| selection.only.is_none()) {
+    // Whether a configured ignore is used can only be told from a full run that checked
+    // something.
+    if selections.iter().all(|selection| selection.only.is_none()) && run.statement_count > 0 {
         run.findings.extend(suppress::unused_config_findings(&config_suppressions));
     }
     apply_levels(&mut run.findings, config);
@@ -142,10 +143,12 @@ fn check_set(
     let mut replay = Replay::new(&options);
     let mut findings = Vec::new();
     let mut suppressions = Vec::new();
+    let mut set_statements = 0;
     for (file, loaded) in set.files.iter().zip(loaded) {
         let id = FileId(run.files.len() as u32);
         replay.file(id, &loaded.parsed.statements);
         run.statement_count += loaded.parsed.statement_count;
+        set_statements += loaded.parsed.statement_count;
         findings.extend(problem_findings(&file.display, id, &loaded, &mut run.notices));
         match loaded.suppressions {
             Ok(_) if !config.suppressions => {}
@@ -169,7 +172,10 @@ fn check_set(
         replay.outside_history(FileId(u32::MAX), &parsed.statements);
     }
     let (catalog, touches) = replay.finish_with_touches();
-    let mut found = rules::check(&catalog, settings);
+    // With nothing replayed there is nothing to check: the catalog-wide rules (NL004) would
+    // only describe an empty database. `source` already said why nothing was found.
+    let replayed_nothing = set_statements == 0 && extra.is_none();
+    let mut found = if replayed_nothing { Vec::new() } else { rules::check(&catalog, settings) };
     // Findings about a whole migration file (NL017) are named by the file.
     for finding in
         found.iter_mut().filter(|f| f.object.kind == ObjectKind::Statement && f.object.name.is_empty())

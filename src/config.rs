@@ -23,6 +23,9 @@ struct RawConfig {
     migration_role: Option<String>,
     assume_data_api_grants: Option<bool>,
     layout: Option<String>,
+    paths: Option<Vec<String>>,
+    #[serde(default)]
+    placeholders: BTreeMap<String, String>,
     #[serde(default)]
     rules: BTreeMap<String, Level>,
     #[serde(default)]
@@ -72,6 +75,12 @@ pub struct Config {
     pub assume_data_api_grants: bool,
     /// `layout = "…"`, as written; `source` validates it.
     pub layout: Option<String>,
+    /// `paths = ["…"]`: the migrations folders to check when no path is given, relative to the
+    /// configuration file's folder.
+    pub paths: Vec<String>,
+    /// `[placeholders]`: values for the placeholders migration files use (`${schema}`,
+    /// `:DATABASE_VISITOR`, `{{ .Namespace }}`), by name without their punctuation.
+    pub placeholders: BTreeMap<String, String>,
     pub ignores: Vec<ConfigIgnore>,
     /// Apply `neonlint-ignore` comments and `[[ignore]]` entries (`--no-suppressions` turns
     /// them off, to audit what they hide).
@@ -90,6 +99,8 @@ impl Default for Config {
             migration_role: None,
             assume_data_api_grants: false,
             layout: None,
+            paths: Vec::new(),
+            placeholders: BTreeMap::new(),
             ignores: Vec::new(),
             suppressions: true,
             levels: BTreeMap::new(),
@@ -154,6 +165,29 @@ impl Config {
         config.migration_role = raw.migration_role;
         config.assume_data_api_grants = raw.assume_data_api_grants.unwrap_or(false);
         config.layout = raw.layout;
+        if let Some(paths) = raw.paths {
+            if paths.is_empty() || paths.iter().any(|path| path.trim().is_empty()) {
+                return Err(error(
+                    "`paths` is empty or holds an empty path: list the migrations folders to check, or remove \
+                     the key"
+                        .to_string(),
+                ));
+            }
+            config.paths = paths;
+        }
+        for (name, value) in raw.placeholders {
+            let name = placeholder_name(&name);
+            if name.is_empty() {
+                return Err(error("in [placeholders]: a placeholder name is empty".to_string()));
+            }
+            if value.contains(['\n', '\r']) {
+                return Err(error(format!(
+                    "in [placeholders]: the value of `{name}` holds a line break; placeholders are substituted \
+                     within one line, so that reported line numbers stay right"
+                )));
+            }
+            config.placeholders.insert(name, value);
+        }
         for (key, level) in raw.rules {
             let rule = lookup_rule(&key).map_err(|message| error(format!("in [rules]: {message}")))?;
             config.levels.insert(rule.code, level);
@@ -260,6 +294,16 @@ pub fn template(detected: Option<(crate::source::Layout, &PathBuf)>) -> String {
          # object = \"public.audit_*\"\n\
          # reason = \"written by triggers, never through the Data API\"\n"
     )
+}
+
+/// A placeholder's name as `[placeholders]` keys it: without the punctuation of its syntax
+/// (`${schema}`, `:NAME`, `:'NAME'`, `{{ .Name }}` are all keyed `schema`, `NAME`, `Name`).
+fn placeholder_name(key: &str) -> String {
+    let key = key.trim();
+    let key = key.strip_prefix("${").and_then(|rest| rest.strip_suffix('}')).unwrap_or(key);
+    let key = key.strip_prefix("{{").and_then(|rest| rest.strip_suffix("}}")).unwrap_or(key).trim();
+    let key = key.trim_start_matches(':').trim_start_matches('.');
+    key.trim_matches(['\'', '"']).to_string()
 }
 
 /// A rule by code or name, or a message with the nearest match.

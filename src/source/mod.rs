@@ -14,6 +14,7 @@ mod layouts;
 mod markers;
 pub mod new_migration;
 mod order;
+mod search;
 
 use std::borrow::Cow;
 use std::fmt;
@@ -179,6 +180,10 @@ pub struct MigrationSet {
 pub struct Selection {
     /// Every migration of the folder: all of them are replayed, whatever `only` says.
     pub set: MigrationSet,
+    /// The folder named on the command line when this set was found by searching below it
+    /// (a repository root holding several projects), canonical; `None` when the path led to
+    /// this set directly.
+    pub found_below: Option<PathBuf>,
     /// The named files, canonical like `MigrationFile::path`, in argument order; `None` when
     /// a folder was named, meaning every file of the set.
     pub only: Option<Vec<PathBuf>>,
@@ -260,9 +265,12 @@ impl std::error::Error for SourceError {}
 /// Finds the migrations `path` stands for: a project root (its usual migrations folder is
 /// found), a migrations folder, or one file in one (then `only` names that file). `layout`
 /// overrides detection.
+///
+/// A folder that holds no migrations and none of the usual project folders is searched (see
+/// `discover_many`); this returns the first set found there.
 pub fn discover(path: &Path, layout: Option<Layout>) -> Result<Selection, SourceError> {
-    let target = resolve_target(path, layout)?;
-    TargetGroup::new(target).into_selection(layout)
+    let mut selections = discover_many(&[path.to_path_buf()], layout)?;
+    Ok(selections.remove(0))
 }
 
 /// `discover` for several paths. Paths that lead to the same migrations folder share one
@@ -273,10 +281,30 @@ pub fn discover_many(paths: &[PathBuf], layout: Option<Layout>) -> Result<Vec<Se
     let paths = if paths.is_empty() { &current_folder[..] } else { paths };
     let mut groups: Vec<TargetGroup> = Vec::new();
     for path in paths {
-        let target = resolve_target(path, layout)?;
-        match groups.iter_mut().find(|group| group.folder == target.folder) {
-            Some(group) => group.add(target),
-            None => groups.push(TargetGroup::new(target)),
+        let targets = match resolve_target(path, layout) {
+            Ok(target) => vec![target],
+            // A folder with no migrations of its own: a repository root holding several
+            // projects. Each migrations folder below it is a set of its own.
+            Err(SourceError::NoMigrations { path: folder }) => {
+                let found = search::migrations_folders_below(&folder, layout)?;
+                if found.is_empty() {
+                    return Err(SourceError::NoMigrations { path: folder });
+                }
+                let mut targets = Vec::new();
+                for migrations in found {
+                    let mut target = resolve_target(&migrations, layout)?;
+                    target.found_below = Some(folder.clone());
+                    targets.push(target);
+                }
+                targets
+            }
+            Err(error) => return Err(error),
+        };
+        for target in targets {
+            match groups.iter_mut().find(|group| group.folder == target.folder) {
+                Some(group) => group.add(target),
+                None => groups.push(TargetGroup::new(target)),
+            }
         }
     }
     groups.into_iter().map(|group| group.into_selection(layout)).collect()
@@ -309,7 +337,7 @@ pub fn display_path(path: &Path) -> String {
 
 /// Where a project keeps its migrations, relative to the project root, in the order they
 /// are tried.
-const PROJECT_MIGRATION_FOLDERS: [&str; 7] = [
+const PROJECT_MIGRATION_FOLDERS: [&str; 9] = [
     "supabase/migrations",
     "drizzle",
     "prisma/migrations",
@@ -317,6 +345,8 @@ const PROJECT_MIGRATION_FOLDERS: [&str; 7] = [
     "db/migration",
     "migrations",
     "src/main/resources/db/migration",
+    "db/changelog",
+    "src/main/resources/db/changelog",
 ];
 
 /// What one path argument stands for once resolved.
@@ -328,17 +358,19 @@ struct Target {
     /// Warnings from resolving, such as loose `.sql` files passed over for a migrations
     /// folder.
     notices: Vec<Notice>,
+    /// The folder searched to find it, for a repository root.
+    found_below: Option<PathBuf>,
 }
 
 impl Target {
     /// A whole migrations folder.
     fn whole(folder: PathBuf) -> Target {
-        Target { folder, file: None, notices: Vec::new() }
+        Target { folder, file: None, notices: Vec::new(), found_below: None }
     }
 
     /// One file of the migrations folder `folder`.
     fn one_file(folder: &Path, file: PathBuf) -> Target {
-        Target { folder: folder.to_path_buf(), file: Some(file), notices: Vec::new() }
+        Target { folder: folder.to_path_buf(), file: Some(file), notices: Vec::new(), found_below: None }
     }
 }
 
@@ -348,6 +380,7 @@ struct TargetGroup {
     whole_folder: bool,
     files: Vec<PathBuf>,
     notices: Vec<Notice>,
+    found_below: Option<PathBuf>,
 }
 
 impl TargetGroup {
@@ -357,12 +390,16 @@ impl TargetGroup {
             whole_folder: false,
             files: Vec::new(),
             notices: Vec::new(),
+            found_below: target.found_below.clone(),
         };
         group.add(target);
         group
     }
 
     fn add(&mut self, target: Target) {
+        if target.found_below.is_none() {
+            self.found_below = None;
+        }
         match target.file {
             Some(file) if !self.files.contains(&file) => self.files.push(file),
             Some(_) => {}
@@ -392,7 +429,7 @@ impl TargetGroup {
             }
         }
         let only = if self.whole_folder { None } else { Some(self.files) };
-        Ok(Selection { set, only })
+        Ok(Selection { set, only, found_below: self.found_below })
     }
 }
 
@@ -1121,8 +1158,8 @@ mod tests {
             error.to_string(),
             format!(
                 "no migrations found in `{}`: expected one of supabase/migrations, drizzle, prisma/migrations, \
-                 db/migrations, db/migration, migrations, src/main/resources/db/migration, or a sqitch.plan; pass \
-                 the migrations folder, or set `layout` in neonlint.toml",
+                 db/migrations, db/migration, migrations, src/main/resources/db/migration, db/changelog, \
+                 src/main/resources/db/changelog, or a sqitch.plan; pass the migrations folder, or set `layout` in neonlint.toml",
                 display_path(&canonical_file(project.path()))
             )
         );
