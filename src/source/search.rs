@@ -108,6 +108,7 @@ mod tests {
             ("target/migrations/1_x.sql", ""),
             (".git/migrations/1_x.sql", ""),
             ("tests/fixtures/migrations/1_x.sql", ""),
+            // A reversal folder is never entered, so `db/migrations` holds nothing found.
             ("db/migrations/down/1_x.sql", ""),
         ]);
         assert_eq!(
@@ -116,7 +117,6 @@ mod tests {
                 "apps/api/db",
                 "apps/web/supabase/migrations",
                 "apps/worker/sql",
-                "db/migrations",
                 "packages/db/migrations",
                 "platform/app/db-core/migrations"
             ]
