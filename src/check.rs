@@ -12,6 +12,7 @@ use rayon::prelude::*;
 
 use crate::config::Config;
 use crate::model::{Catalog, FileId, Span};
+use crate::placeholders::Placeholders;
 use crate::replay::{Options, Replay};
 use crate::rules::{self, Finding, Object, ObjectKind, Settings};
 use crate::source::{self, Layout, Selection};
@@ -62,6 +63,8 @@ struct Loaded {
     unreadable: Option<(String, u32)>,
     /// Its `neonlint-ignore` comments, or the first one that names an unknown rule.
     suppressions: Result<Vec<Suppression>, DirectiveError>,
+    /// What the placeholder substitution could not fill in, for the user.
+    placeholder_note: Option<String>,
 }
 
 /// A run that could not be completed: a suppression comment names an unknown rule.
@@ -127,11 +130,12 @@ fn check_set(
         message: notice.message.clone(),
     }));
     let first_id = run.files.len();
+    let placeholders = Placeholders::for_set(&set.root, layout, &config.placeholders);
     let loaded: Vec<Loaded> = set
         .files
         .par_iter()
         .enumerate()
-        .map(|(i, file)| load(&file.path, layout, FileId((first_id + i) as u32)))
+        .map(|(i, file)| load(&file.path, layout, &placeholders, FileId((first_id + i) as u32)))
         .collect();
 
     let options = Options {
@@ -149,6 +153,14 @@ fn check_set(
         replay.file(id, &loaded.parsed.statements);
         run.statement_count += loaded.parsed.statement_count;
         set_statements += loaded.parsed.statement_count;
+        if let Some(note) = &loaded.placeholder_note {
+            run.notices.push(Notice {
+                warning: false,
+                path: Some(file.display.clone()),
+                line: None,
+                message: note.clone(),
+            });
+        }
         findings.extend(problem_findings(&file.display, id, &loaded, &mut run.notices));
         match loaded.suppressions {
             Ok(_) if !config.suppressions => {}
@@ -221,12 +233,15 @@ fn check_set(
 }
 
 /// Reads one file: binary, non-UTF-8 and unreadable files become a problem, not an error.
-fn load(path: &Path, layout: Layout, id: FileId) -> Loaded {
+/// Placeholders are replaced first; the text kept for the report is the substituted one, so
+/// every span points into the text it was computed on (lines never move).
+fn load(path: &Path, layout: Layout, placeholders: &Placeholders, id: FileId) -> Loaded {
     let unreadable = |message: String, line: u32| Loaded {
         text: Arc::from(""),
         parsed: ParsedFile::default(),
         unreadable: Some((message, line)),
         suppressions: Ok(Vec::new()),
+        placeholder_note: None,
     };
     let bytes = match std::fs::read(path) {
         Ok(bytes) => bytes,
@@ -248,10 +263,21 @@ fn load(path: &Path, layout: Layout, id: FileId) -> Loaded {
             );
         }
     };
+    let (placeholder_note, replaced) = {
+        let substituted = placeholders.apply(layout, &text);
+        (
+            substituted.note(),
+            match substituted.text {
+                std::borrow::Cow::Owned(replaced) => Some(replaced),
+                std::borrow::Cow::Borrowed(_) => None,
+            },
+        )
+    };
+    let text = replaced.unwrap_or(text);
     let up = source::up_part(layout, &text);
     let parsed = sql::parse_file(&up);
     let suppressions = suppress::from_comments(id, &up);
-    Loaded { text: Arc::from(text), parsed, unreadable: None, suppressions }
+    Loaded { text: Arc::from(text), parsed, unreadable: None, suppressions, placeholder_note }
 }
 
 /// Parse errors and unreadable files are NL000 findings; `DO` blocks are notices.

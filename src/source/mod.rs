@@ -21,6 +21,7 @@ use std::fmt;
 use std::fs;
 use std::path::{Path, PathBuf};
 
+pub use folder::graphile_config;
 use folder::{FolderListing, detect_layout};
 
 /// A migration tool's conventions: where its files are, which run, and in what order.

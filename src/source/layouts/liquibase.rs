@@ -177,7 +177,7 @@ fn changeset_runs_on_postgresql(attributes: &str) -> bool {
         }
         if let Some(list) = lower.strip_prefix("dbms:") {
             let names: Vec<&str> = list.split(',').map(str::trim).filter(|name| !name.is_empty()).collect();
-            let excluded = names.iter().any(|name| *name == "!postgresql");
+            let excluded = names.contains(&"!postgresql");
             let positives: Vec<&&str> = names.iter().filter(|name| !name.starts_with('!')).collect();
             let included = positives.is_empty()
                 || positives.iter().any(|name| **name == "postgresql" || **name == "all");
@@ -243,11 +243,10 @@ impl ChangelogReader<'_> {
     fn take(&mut self, file: &Path, depth: usize) {
         let extension = file.extension().and_then(|extension| extension.to_str()).unwrap_or("");
         match extension {
-            "sql" => {
-                if !self.ordered.files.iter().any(|known| known == file) {
-                    self.ordered.files.push(file.to_path_buf());
-                }
+            "sql" if !self.ordered.files.iter().any(|known| known == file) => {
+                self.ordered.files.push(file.to_path_buf());
             }
+            "sql" => {}
             "xml" | "yaml" | "yml" | "json" if depth < MAX_NESTING => self.read(file, depth + 1),
             "xml" | "yaml" | "yml" | "json" => {
                 self.notice(file, "is nested too deep, so the files it includes are not linted".to_string())
