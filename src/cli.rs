@@ -348,10 +348,16 @@ fn fix_command(dry_run: bool, args: CheckArgs) -> Result<ExitCode, Error> {
         for (path, text) in plan.created.iter().chain(&plan.updated) {
             out.push_str(&format!("==> {} <==\n{text}\n", source::display_path(path)));
         }
+        for note in &plan.notes {
+            eprintln!("neonlint: note: {note}");
+        }
         print_stdout(&out)?;
         return Ok(ExitCode::SUCCESS);
     }
     new_migration::write(&plan).map_err(|error| Error(format!("cannot write the fix migration: {error}")))?;
+    for note in &plan.notes {
+        eprintln!("neonlint: note: {note}");
+    }
     let mut out = String::new();
     for (path, _) in &plan.created {
         out.push_str(&format!("wrote {}\n", source::display_path(path)));

@@ -130,9 +130,9 @@ fn graphile_migrate_runs_committed_then_current() {
 #[test]
 fn atlas_runs_files_in_byte_order_of_names() {
     // Atlas sorts names as strings: `10_disable_rls.sql` runs first, before the table exists.
-    // Natural order would run it last and report NL001.
+    // Natural order would run it last and report NL001 and NL006 on `public.todos` too.
     let (findings, _) = check("atlas");
-    assert_findings(findings, vec![], "atlas");
+    assert_findings(findings, vec![found("NL001", "public.notes", "3_notes.sql", 1)], "atlas");
 }
 
 #[test]

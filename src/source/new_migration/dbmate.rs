@@ -29,7 +29,7 @@ pub(super) fn plan(
     );
     let text = fix.file(&[], &body);
     ensure_runs_last(set, listing, &[name.as_str()], None)?;
-    Ok(NewMigration { created: vec![(set.root.join(name), text)], updated: Vec::new() })
+    Ok(NewMigration { created: vec![(set.root.join(name), text)], updated: Vec::new(), notes: Vec::new() })
 }
 
 #[cfg(test)]

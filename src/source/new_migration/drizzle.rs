@@ -99,6 +99,7 @@ fn plan_drizzle_journal(
     Ok(NewMigration {
         created: vec![(set.root.join(format!("{tag}.sql")), text)],
         updated: vec![(journal_path, new_journal)],
+        notes: Vec::new(),
     })
 }
 

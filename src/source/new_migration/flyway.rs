@@ -32,7 +32,7 @@ pub(super) fn plan(
     let name = format!("V{version}__{change}.sql");
     let text = fix.file(&[], &fix.statements_joined(Separator::BlankLine));
     ensure_runs_last(set, listing, &[name.as_str()], None)?;
-    Ok(NewMigration { created: vec![(set.root.join(name), text)], updated: Vec::new() })
+    Ok(NewMigration { created: vec![(set.root.join(name), text)], updated: Vec::new(), notes: Vec::new() })
 }
 
 #[cfg(test)]

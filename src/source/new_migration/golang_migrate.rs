@@ -39,6 +39,7 @@ pub(super) fn plan(
     Ok(NewMigration {
         created: vec![(set.root.join(up_name), up_text), (set.root.join(down_name), down_text)],
         updated: Vec::new(),
+        notes: Vec::new(),
     })
 }
 

@@ -12,13 +12,20 @@
 //! they share: the checked fix text, the name search and `ensure_runs_last`. `versions.rs`
 //! continues a project's version numbers and stamps; `write.rs` puts the files on disk.
 
+mod atlas;
 mod dbmate;
+mod diesel;
 mod drizzle;
 mod flyway;
 mod golang_migrate;
+mod goose;
+mod graphile;
+mod liquibase;
 mod plain;
+mod postgrator;
 mod prisma;
 mod sqitch;
+mod sqlx;
 mod supabase;
 mod versions;
 mod write;
@@ -44,8 +51,11 @@ pub struct NewMigration {
     /// scripts follow it.
     pub created: Vec<(PathBuf, String)>,
     /// Non-migration files the tool needs updated (drizzle's `meta/_journal.json`,
-    /// `sqitch.plan`), with their full new text.
+    /// `sqitch.plan`, Atlas's `atlas.sum`, liquibase's master changelog), with their full new
+    /// text.
     pub updated: Vec<(PathBuf, String)>,
+    /// What the user still has to do by hand (run `atlas migrate hash`), one sentence each.
+    pub notes: Vec<String>,
 }
 
 /// Why no new migration could be planned. Each message says what failed, where, and what to do.
@@ -70,6 +80,9 @@ pub enum NewMigrationError {
     },
     /// `neonlint_fix`, `neonlint_fix_2`, … up to the limit are all taken.
     NoFreeName { folder: PathBuf },
+    /// A file the tool's convention needs cannot be followed (a graphile-migrate migration
+    /// without its hash header); `message` says what and what to do.
+    Convention { path: PathBuf, message: String },
 }
 
 impl fmt::Display for NewMigrationError {
@@ -107,6 +120,9 @@ impl fmt::Display for NewMigrationError {
                         display_path(folder)
                     ),
                 }
+            }
+            NewMigrationError::Convention { path, message } => {
+                write!(formatter, "cannot follow `{}`: {message}", display_path(path))
             }
             NewMigrationError::NoFreeName { folder } => write!(
                 formatter,
@@ -149,14 +165,14 @@ pub fn plan(
         Layout::Dbmate => dbmate::plan(set, &fix, clock),
         Layout::Flyway => flyway::plan(set, &fix, clock),
         Layout::Sqitch => sqitch::plan(set, &fix, clock),
-        Layout::Plain
-        | Layout::Goose
-        | Layout::Diesel
-        | Layout::Sqlx
-        | Layout::Postgrator
-        | Layout::GraphileMigrate
-        | Layout::Atlas
-        | Layout::Liquibase => plain::plan_numbered(set, &fix, clock, Separator::BlankLine),
+        Layout::Goose => goose::plan(set, &fix, clock),
+        Layout::Diesel => diesel::plan(set, &fix, clock),
+        Layout::Sqlx => sqlx::plan(set, &fix, clock),
+        Layout::Postgrator => postgrator::plan(set, &fix, clock),
+        Layout::GraphileMigrate => graphile::plan(set, &fix),
+        Layout::Atlas => atlas::plan(set, &fix, clock),
+        Layout::Liquibase => liquibase::plan(set, &fix, clock),
+        Layout::Plain => plain::plan_numbered(set, &fix, clock, Separator::BlankLine),
     }
 }
 
@@ -221,6 +237,17 @@ impl<'text> FixText<'text> {
         self.statements.join(&glue)
     }
 
+    /// `file`, after a first line the tool requires at the very top (liquibase's
+    /// `-- liquibase formatted sql`, goose's `-- +goose Up`).
+    fn file_starting_with(&self, first_line: &str, extra_header: &[String], body: &str) -> String {
+        format!("{first_line}\n{}", self.file(extra_header, body))
+    }
+
+    /// The statements one by one.
+    fn statements(&self) -> &[&'text str] {
+        &self.statements
+    }
+
     /// A whole file: the header and `extra_header` lines, a blank line, then `body`, ending
     /// with one newline.
     fn file(&self, extra_header: &[String], body: &str) -> String {
@@ -260,14 +287,24 @@ fn ensure_runs_last(
     new_files: &[&str],
     new_folder: Option<&str>,
 ) -> Result<(), NewMigrationError> {
-    listing.sql_files.extend(new_files.iter().map(|name| name.to_string()));
-    listing.sql_files.sort();
+    if set.layout == Layout::GraphileMigrate {
+        let names = new_files.iter().filter_map(|name| name.strip_prefix("committed/"));
+        listing.committed_files.extend(names.map(str::to_string));
+        listing.committed_files.sort();
+    } else {
+        listing.sql_files.extend(new_files.iter().map(|name| name.to_string()));
+        listing.sql_files.sort();
+    }
     let new_migration = match new_folder {
         Some(folder) => {
-            listing.migration_folders.push(folder.to_string());
-            listing.migration_folders.sort();
+            let (folders, file_name) = match set.layout {
+                Layout::Diesel => (&mut listing.up_folders, "up.sql"),
+                _ => (&mut listing.migration_folders, "migration.sql"),
+            };
+            folders.push(folder.to_string());
+            folders.sort();
             listing.numbered_folders_without_migration.retain(|other| other != folder);
-            set.root.join(folder).join("migration.sql")
+            set.root.join(folder).join(file_name)
         }
         None => set.root.join(new_files.first().copied().unwrap_or_default()),
     };
@@ -280,11 +317,15 @@ fn ensure_runs_last(
     let runs_after_it = match position {
         None => None,
         Some(position) => {
-            let may_follow = |path: &&PathBuf| {
-                set.layout == Layout::Flyway
-                    && path.file_name().and_then(|name| name.to_str()).is_some_and(|name| {
-                        matches!(parse_flyway_name(name), Some(FlywayName::Repeatable { .. }))
-                    })
+            // Flyway's repeatable migrations run after every versioned one, and
+            // graphile-migrate's work in progress (`current.sql`, `current/`) after every
+            // committed one: only those may follow the new migration.
+            let may_follow = |path: &&PathBuf| match set.layout {
+                Layout::Flyway => path.file_name().and_then(|name| name.to_str()).is_some_and(|name| {
+                    matches!(parse_flyway_name(name), Some(FlywayName::Repeatable { .. }))
+                }),
+                Layout::GraphileMigrate => !path.starts_with(set.root.join("committed")),
+                _ => false,
             };
             match ordered.files[position + 1..].iter().find(|path| !may_follow(path)) {
                 None => return Ok(()),

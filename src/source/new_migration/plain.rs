@@ -48,7 +48,7 @@ pub(super) fn plan_numbered(
     };
     let text = fix.file(&extra_header, &fix.statements_joined(separator));
     ensure_runs_last(set, listing, &[name.as_str()], None)?;
-    Ok(NewMigration { created: vec![(set.root.join(name), text)], updated: Vec::new() })
+    Ok(NewMigration { created: vec![(set.root.join(name), text)], updated: Vec::new(), notes: Vec::new() })
 }
 
 #[cfg(test)]

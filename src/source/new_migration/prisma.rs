@@ -26,6 +26,7 @@ pub(super) fn plan_migration_folder(
     Ok(NewMigration {
         created: vec![(set.root.join(folder).join("migration.sql"), text)],
         updated: Vec::new(),
+        notes: Vec::new(),
     })
 }
 

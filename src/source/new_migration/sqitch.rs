@@ -53,6 +53,7 @@ pub(super) fn plan(
             (script("verify", &change), fix.file(&[], &verify_body)),
         ],
         updated: vec![(plan_path, new_plan)],
+        notes: Vec::new(),
     })
 }
 

@@ -155,7 +155,7 @@ pub(super) struct UtcTime {
 const SECONDS_PER_DAY: i64 = 86_400;
 
 impl UtcTime {
-    fn from_unix_seconds(seconds: i64) -> UtcTime {
+    pub(super) fn from_unix_seconds(seconds: i64) -> UtcTime {
         let days = seconds.div_euclid(SECONDS_PER_DAY);
         let second_of_day = seconds.rem_euclid(SECONDS_PER_DAY);
         let (year, month, day) = civil_from_days(days);
@@ -171,7 +171,7 @@ impl UtcTime {
         }
     }
 
-    fn unix_seconds(self) -> i64 {
+    pub(super) fn unix_seconds(self) -> i64 {
         days_from_civil(self.year, self.month, self.day) * SECONDS_PER_DAY
             + i64::from(self.hour) * 3_600
             + i64::from(self.minute) * 60
@@ -179,7 +179,7 @@ impl UtcTime {
     }
 
     /// Reads `YYYYMMDDHHMMSS`; `None` unless it is 14 digits naming a real moment.
-    fn parse_compact(digits: &str) -> Option<UtcTime> {
+    pub(super) fn parse_compact(digits: &str) -> Option<UtcTime> {
         if digits.len() != 14 || !digits.bytes().all(|byte| byte.is_ascii_digit()) {
             return None;
         }

@@ -238,6 +238,7 @@ mod tests {
                 (root.join("blocker/sub/second.sql"), "SELECT 2;\n".to_string()),
             ],
             updated: Vec::new(),
+            notes: Vec::new(),
         };
         let before = snapshot(&root);
         let error = write(&plan).expect_err("blocked");
