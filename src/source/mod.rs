@@ -657,9 +657,22 @@ fn why_file_is_not_run(layout: Layout, root: &Path, file: &Path) -> String {
                 "`{name}` is an undo migration: Flyway does not run it when migrating, so it is not linted"
             )
         }
+        Layout::Sqlx if name.ends_with(".down.sql") => format!(
+            "`{name}` is a down migration: sqlx runs it only on `sqlx migrate revert`, so it is not linted"
+        ),
+        Layout::Postgrator if order::parse_postgrator_name(&name).is_some_and(|(_, runs)| !runs) => format!(
+            "`{name}` is an undo migration: postgrator does not run it when migrating up, so it is not linted"
+        ),
+        Layout::Diesel if name.ends_with("/down.sql") => format!(
+            "`{name}` is a down migration: diesel runs it only on `diesel migration revert`, so it is not linted"
+        ),
         Layout::Sqitch if !name.starts_with("deploy/") => {
             format!("`{name}` is not a deploy script: sqitch deploys only `deploy/`, so it is not linted")
         }
+        _ if order::reversal_name(&name).is_some() => format!(
+            "`{name}` is named as a down, undo, rollback or revert migration, which never runs when migrating up, \
+             so it is not linted"
+        ),
         _ => format!(
             "`{name}` is not a migration that {} runs from `{}`, so it is not linted",
             layout.tool_name(),
