@@ -231,10 +231,12 @@ impl fmt::Display for SourceError {
             ),
             SourceError::NoMigrations { path } => write!(
                 formatter,
-                "no migrations found in `{}`: expected one of {}, or a sqitch.plan; pass the migrations \
-                 folder, or set `layout` in neonlint.toml",
+                "no migrations found in `{}`: expected one of {}, or a sqitch.plan, there or in a migrations \
+                 folder at most {} levels below; pass the migrations folder, or list it in `paths` in \
+                 neonlint.toml",
                 display_path(path),
-                PROJECT_MIGRATION_FOLDERS.join(", ")
+                PROJECT_MIGRATION_FOLDERS.join(", "),
+                search::MAX_DEPTH
             ),
             SourceError::NotInMigrationsFolder { path } => write!(
                 formatter,
@@ -1173,7 +1175,8 @@ mod tests {
             format!(
                 "no migrations found in `{}`: expected one of supabase/migrations, drizzle, prisma/migrations, \
                  db/migrations, db/migration, migrations, src/main/resources/db/migration, db/changelog, \
-                 src/main/resources/db/changelog, or a sqitch.plan; pass the migrations folder, or set `layout` in neonlint.toml",
+                 src/main/resources/db/changelog, or a sqitch.plan, there or in a migrations folder at most 8 \
+                 levels below; pass the migrations folder, or list it in `paths` in neonlint.toml",
                 display_path(&canonical_file(project.path()))
             )
         );
