@@ -298,9 +298,11 @@ pub fn graphile_config(folder: &Path) -> Option<PathBuf> {
 fn in_sqlx_crate(folder: &Path) -> bool {
     for dir in folder.ancestors().take(5) {
         if let Ok(text) = fs::read_to_string(dir.join("Cargo.toml")) {
+            // `sqlx = …`, `sqlx.workspace = true` or a `[dependencies.sqlx]` table.
             if text.lines().any(|line| {
                 let line = line.trim_start();
-                line.starts_with("sqlx") && line[4..].trim_start().starts_with(['=', '.'])
+                (line.starts_with("sqlx") && line[4..].trim_start().starts_with(['=', '.']))
+                    || line.starts_with('[') && line.trim_end().ends_with(".sqlx]")
             }) {
                 return true;
             }
@@ -382,6 +384,65 @@ mod tests {
         assert_eq!(detect(dbmate.path()), Layout::Dbmate);
         let plain = folder_with(&[("1_a.sql", "SELECT 1; -- migrate:up\n")]);
         assert_eq!(detect(plain.path()), Layout::Plain);
+    }
+
+    #[test]
+    fn a_sqlx_crate_makes_numbered_files_sqlx() {
+        for manifest in [
+            "[dependencies]\nsqlx = \"0.8\"\n",
+            "[dependencies.sqlx]\nversion = \"0.8\"\n",
+            "[dependencies]\nsqlx.workspace = true\n",
+        ] {
+            let project = folder_with(&[
+                ("Cargo.toml", manifest),
+                ("migrations/1_a.sql", ""),
+                ("migrations/2_b.up.sql", ""),
+            ]);
+            assert_eq!(detect(&project.path().join("migrations")), Layout::Sqlx, "{manifest}");
+        }
+        let not_sqlx =
+            folder_with(&[("Cargo.toml", "[dependencies]\nsqlxx = \"1\"\n"), ("migrations/1_a.up.sql", "")]);
+        assert_eq!(detect(&not_sqlx.path().join("migrations")), Layout::GolangMigrate);
+    }
+
+    #[test]
+    fn each_new_layout_is_detected_from_its_own_evidence() {
+        let cases: [(&[(&str, &str)], Layout); 7] = [
+            (&[("00001_a.sql", "-- +goose Up\nSELECT 1;\n")], Layout::Goose),
+            (&[("2024-01-01-000000_a/up.sql", ""), ("2024-01-01-000000_a/down.sql", "")], Layout::Diesel),
+            (&[("1.do.a.sql", ""), ("1.undo.a.sql", "")], Layout::Postgrator),
+            (&[("committed/000001.sql", ""), ("current.sql", "")], Layout::GraphileMigrate),
+            (&[("atlas.sum", ""), ("1_a.sql", "")], Layout::Atlas),
+            (&[("a.sql", "-- liquibase formatted sql\n--changeset a:1\nSELECT 1;\n")], Layout::Liquibase),
+            (&[("1_a.sql", "SELECT 1; -- +goose Up\n")], Layout::Plain),
+        ];
+        for (files, layout) in cases {
+            let folder = folder_with(files);
+            assert_eq!(detect(folder.path()), layout, "{files:?}");
+        }
+        // graphile's work in progress alone needs its configuration nearby.
+        let wip = folder_with(&[(".gmrc", "{}"), ("migrations/current.sql", "")]);
+        assert_eq!(detect(&wip.path().join("migrations")), Layout::GraphileMigrate);
+        let just_current = folder_with(&[("migrations/current.sql", "")]);
+        assert_eq!(detect(&just_current.path().join("migrations")), Layout::Plain);
+    }
+
+    #[test]
+    fn mixed_markers_are_never_silent() {
+        let folder = folder_with(&[
+            ("1_a.sql", "-- migrate:up\nSELECT 1;\n"),
+            ("2_b.sql", "-- +goose Up\nSELECT 2;\n"),
+        ]);
+        let (layout, notices) = detect_layout(&FolderListing::read(folder.path()).expect("listing"));
+        assert_eq!(layout, Layout::Dbmate);
+        assert_eq!(notices.len(), 1);
+        assert!(
+            notices[0]
+                .message
+                .contains("has files with `-- migrate:up` and files with `-- +goose Up` (`2_b.sql`)"),
+            "{}",
+            notices[0].message
+        );
     }
 
     #[test]

@@ -77,7 +77,7 @@ fn is_migrations_folder(listing: &FolderListing, layout: Option<Layout>) -> bool
     if MIGRATION_FOLDER_NAMES.contains(&name.as_str()) {
         return true;
     }
-    layout.is_none() && detect_layout(listing).0 != Layout::Plain && !listing.path.ends_with("supabase")
+    layout.is_none() && detect_layout(listing).0 != Layout::Plain
 }
 
 #[cfg(test)]
