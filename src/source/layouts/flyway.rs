@@ -2,7 +2,7 @@
 
 use super::{Ordered, skipped};
 use crate::source::folder::FolderListing;
-use crate::source::order::*;
+use crate::source::order::{FlywayName, compare_flyway_versions, parse_flyway_name};
 use crate::source::{Notice, display_path};
 
 pub(super) fn order(listing: &FolderListing) -> Ordered {

@@ -2,7 +2,7 @@
 
 use super::{Ordered, skipped, without_reversals};
 use crate::source::folder::FolderListing;
-use crate::source::order::*;
+use crate::source::order::numbered_prefix;
 
 pub(super) fn order(listing: &FolderListing) -> Ordered {
     let mut ordered = Ordered::default();

@@ -8,7 +8,7 @@ use super::{
 };
 use crate::source::MigrationSet;
 use crate::source::folder::FolderListing;
-use crate::source::order::*;
+use crate::source::order::numbered_prefix;
 
 pub(super) fn plan(
     set: &MigrationSet,

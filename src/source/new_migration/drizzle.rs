@@ -7,7 +7,7 @@ use super::versions::{Clock, next_version_like};
 use super::{FixText, NewMigration, NewMigrationError, Separator, exists, free_change_name, highest_version};
 use crate::source::folder::FolderListing;
 use crate::source::layouts::{DRIZZLE_JOURNAL, DrizzleJournal};
-use crate::source::order::*;
+use crate::source::order::numbered_prefix;
 use crate::source::{MigrationSet, SourceError};
 use std::fs;
 

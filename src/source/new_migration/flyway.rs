@@ -6,7 +6,7 @@ use super::{
 };
 use crate::source::MigrationSet;
 use crate::source::folder::FolderListing;
-use crate::source::order::*;
+use crate::source::order::{FlywayName, compare_flyway_versions, parse_flyway_name};
 
 pub(super) fn plan(
     set: &MigrationSet,

@@ -7,7 +7,7 @@ use super::{
 };
 use crate::source::MigrationSet;
 use crate::source::folder::FolderListing;
-use crate::source::order::*;
+use crate::source::order::{numbered_prefix, parse_golang_migrate_name};
 
 pub(super) fn plan(
     set: &MigrationSet,

@@ -8,7 +8,7 @@ use super::{
 };
 use crate::source::MigrationSet;
 use crate::source::folder::FolderListing;
-use crate::source::order::*;
+use crate::source::order::natural_cmp;
 
 /// A plain folder, in natural name order: the next leading number, or, when the names do not
 /// all start with one, a name that sorts after all of them.

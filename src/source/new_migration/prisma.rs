@@ -7,7 +7,7 @@ use super::{
 };
 use crate::source::MigrationSet;
 use crate::source::folder::FolderListing;
-use crate::source::order::*;
+use crate::source::order::numbered_prefix;
 
 /// Prisma's `<timestamp>_name/migration.sql`, also drizzle-kit's layout without a journal.
 pub(super) fn plan_migration_folder(
