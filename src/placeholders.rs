@@ -121,8 +121,13 @@ impl Placeholders {
         if layout == Layout::GraphileMigrate {
             self.graphile_defined(text, &mut replacements);
         }
-        self.psql_syntax(layout, text, &mut replacements, &mut unset);
-        self.template_syntax(text, &mut replacements, &mut unset, &mut blanked_actions);
+        // Lexing a whole file again is the costly part; most files have no `:name` at all.
+        if may_hold_psql_variables(text) {
+            self.psql_syntax(layout, text, &mut replacements, &mut unset);
+        }
+        if text.contains("{{") {
+            self.template_syntax(text, &mut replacements, &mut unset, &mut blanked_actions);
+        }
         if replacements.is_empty() {
             return Substituted { text: Cow::Borrowed(text), unset, blanked_actions };
         }
@@ -386,6 +391,21 @@ pub fn neutral_identifier(name: &str) -> String {
     }
     identifier.truncate(63);
     identifier
+}
+
+/// Whether `text` may hold a psql variable: a `\set` line, or a `:` followed by a name or a
+/// quote that is no part of `::` or `:=`. A cheap byte scan that lets most files skip the
+/// lexing pass.
+fn may_hold_psql_variables(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    text.contains("\\set")
+        || bytes.iter().enumerate().any(|(at, byte)| {
+            *byte == b':'
+                && (at == 0 || bytes[at - 1] != b':')
+                && bytes
+                    .get(at + 1)
+                    .is_some_and(|next| next.is_ascii_alphabetic() || matches!(next, b'_' | b'\'' | b'"'))
+        })
 }
 
 /// A bare `:name` stands alone as a variable when a blank, `(`, `,` or `=` (or nothing) is
@@ -694,6 +714,14 @@ mod tests {
             ]
         );
         assert!(gmrc_placeholders("{\"connectionString\": \"x\"}").is_empty());
+    }
+
+    #[test]
+    fn the_cheap_scan_finds_every_candidate() {
+        assert!(!may_hold_psql_variables("SELECT x::int, '12:30', y := 1;"));
+        for text in ["GRANT x TO :role;", "SELECT :'v';", "SELECT :\"v\";", "\\set a b\n", ":x"] {
+            assert!(may_hold_psql_variables(text), "{text}");
+        }
     }
 
     #[test]
