@@ -13,6 +13,7 @@ use rayon::prelude::*;
 
 use crate::config::Config;
 use crate::model::{Catalog, FileId, Span};
+use crate::placeholders::Placeholders;
 use crate::replay::{Options, Replay, Touch};
 use crate::rules::{self, Finding, Object, ObjectKind, Settings};
 use crate::source::{self, Layout, Selection};
@@ -64,6 +65,8 @@ struct Loaded {
     unreadable: Option<(String, u32)>,
     /// Its `neonlint-ignore` comments, or the first one that names an unknown rule.
     suppressions: Result<Vec<Suppression>, DirectiveError>,
+    /// What the placeholder substitution could not fill in, for the user.
+    placeholder_note: Option<String>,
 }
 
 /// A run that could not be completed: a suppression comment names an unknown rule.
@@ -89,8 +92,9 @@ pub fn run(selections: &[Selection], config: &Config, extra: Option<&str>) -> Re
     for selection in selections {
         check_set(&mut run, selection, config, &settings, extra, &mut config_suppressions)?;
     }
-    // Whether a configured ignore is used can only be told from a full run.
-    if selections.iter().all(|selection| selection.only.is_none()) {
+    // Whether a configured ignore is used can only be told from a full run that checked
+    // something.
+    if selections.iter().all(|selection| selection.only.is_none()) && run.statement_count > 0 {
         run.findings.extend(suppress::unused_config_findings(&config_suppressions));
     }
     apply_levels(&mut run.findings, config);
@@ -180,11 +184,12 @@ fn analyse_set(
         message: notice.message.clone(),
     }));
     let first_id = run.files.len();
+    let placeholders = Placeholders::for_set(&set.root, layout, &config.placeholders);
     let loaded: Vec<Loaded> = set
         .files
         .par_iter()
         .enumerate()
-        .map(|(i, file)| load(&file.path, layout, FileId((first_id + i) as u32)))
+        .map(|(i, file)| load(&file.path, layout, &placeholders, FileId((first_id + i) as u32)))
         .collect();
 
     let options = Options {
@@ -199,10 +204,20 @@ fn analyse_set(
     replay.look_ahead(loaded.iter().map(|loaded| loaded.parsed.statements.as_slice()));
     let mut findings = Vec::new();
     let mut suppressions = Vec::new();
+    let mut set_statements = 0;
     for (file, loaded) in set.files.iter().zip(loaded) {
         let id = FileId(run.files.len() as u32);
         replay.file(id, &loaded.parsed.statements);
         run.statement_count += loaded.parsed.statement_count;
+        set_statements += loaded.parsed.statement_count;
+        if let Some(note) = &loaded.placeholder_note {
+            run.notices.push(Notice {
+                warning: false,
+                path: Some(file.display.clone()),
+                line: None,
+                message: note.clone(),
+            });
+        }
         findings.extend(problem_findings(&file.display, id, &loaded, &mut run.notices));
         match loaded.suppressions {
             Ok(_) if !config.suppressions => {}
@@ -226,7 +241,10 @@ fn analyse_set(
         replay.outside_history(FileId(u32::MAX), &parsed.statements);
     }
     let (catalog, touches) = replay.finish_with_touches();
-    let mut found = rules::check(&catalog, settings);
+    // With nothing replayed there is nothing to check: the catalog-wide rules (NL004) would
+    // only describe an empty database. `source` already said why nothing was found.
+    let replayed_nothing = set_statements == 0 && extra.is_none();
+    let mut found = if replayed_nothing { Vec::new() } else { rules::check(&catalog, settings) };
     // Findings about a whole migration file (NL017) are named by the file.
     for finding in
         found.iter_mut().filter(|f| f.object.kind == ObjectKind::Statement && f.object.name.is_empty())
@@ -282,12 +300,15 @@ fn chosen_files(only: &[PathBuf], files: &[File]) -> HashSet<FileId> {
 }
 
 /// Reads one file: binary, non-UTF-8 and unreadable files become a problem, not an error.
-fn load(path: &Path, layout: Layout, id: FileId) -> Loaded {
+/// Placeholders are replaced first; the text kept for the report is the substituted one, so
+/// every span points into the text it was computed on (lines never move).
+fn load(path: &Path, layout: Layout, placeholders: &Placeholders, id: FileId) -> Loaded {
     let unreadable = |message: String, line: u32| Loaded {
         text: Arc::from(""),
         parsed: ParsedFile::default(),
         unreadable: Some((message, line)),
         suppressions: Ok(Vec::new()),
+        placeholder_note: None,
     };
     let bytes = match std::fs::read(path) {
         Ok(bytes) => bytes,
@@ -309,10 +330,21 @@ fn load(path: &Path, layout: Layout, id: FileId) -> Loaded {
             );
         }
     };
+    let (placeholder_note, replaced) = {
+        let substituted = placeholders.apply(layout, &text);
+        (
+            substituted.note(),
+            match substituted.text {
+                std::borrow::Cow::Owned(replaced) => Some(replaced),
+                std::borrow::Cow::Borrowed(_) => None,
+            },
+        )
+    };
+    let text = replaced.unwrap_or(text);
     let up = source::up_part(layout, &text);
     let parsed = sql::parse_file(&up);
     let suppressions = suppress::from_comments(id, &up);
-    Loaded { text: Arc::from(text), parsed, unreadable: None, suppressions }
+    Loaded { text: Arc::from(text), parsed, unreadable: None, suppressions, placeholder_note }
 }
 
 /// Parse errors and unreadable files are NL000 findings; `DO` blocks are notices.

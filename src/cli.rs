@@ -241,7 +241,17 @@ fn select(args: &CheckArgs, config: &Config) -> Result<Vec<source::Selection>, E
             ))
         })?),
     };
-    let mut selections = source::discover_many(&args.paths, layout)?;
+    // No path given: the `paths` of neonlint.toml, relative to its folder, else the current one.
+    let configured: Vec<PathBuf> = match (&config.path, args.paths.is_empty()) {
+        (Some(config_path), true) => {
+            let base = config_path.parent().unwrap_or(Path::new("."));
+            config.paths.iter().map(|path| base.join(path)).collect()
+        }
+        _ => Vec::new(),
+    };
+    let paths = if args.paths.is_empty() { &configured } else { &args.paths };
+    let mut selections = source::discover_many(paths, layout)?;
+    print_search_result(&selections);
     let Some(reference) = &args.changed_since else { return Ok(selections) };
     let cwd =
         std::env::current_dir().map_err(|e| Error(format!("cannot read the current directory: {e}")))?;
@@ -261,6 +271,35 @@ fn select(args: &CheckArgs, config: &Config) -> Result<Vec<source::Selection>, E
         eprintln!("neonlint: note: no migration changed since `{reference}`");
     }
     Ok(selections)
+}
+
+/// Says which migrations folders a search below a repository root found, and as what.
+fn print_search_result(selections: &[source::Selection]) {
+    let mut searched: Vec<&Path> = Vec::new();
+    for selection in selections {
+        if let Some(root) = selection.found_below.as_deref() {
+            if !searched.contains(&root) {
+                searched.push(root);
+            }
+        }
+    }
+    for root in searched {
+        let found: Vec<String> = selections
+            .iter()
+            .filter(|selection| selection.found_below.as_deref() == Some(root))
+            .map(|selection| {
+                format!("`{}` ({})", source::display_path(&selection.set.root), selection.set.layout)
+            })
+            .collect();
+        eprintln!(
+            "neonlint: note: `{}` has no migrations of its own; checking {} migrations folder{} found below it, \
+             each on its own: {}; list them in `paths` in neonlint.toml to choose",
+            source::display_path(root),
+            found.len(),
+            if found.len() == 1 { "" } else { "s" },
+            found.join(", ")
+        );
+    }
 }
 
 /// Drops the findings `--baseline` knows, and says when some of its entries are gone.
@@ -309,10 +348,16 @@ fn fix_command(dry_run: bool, args: CheckArgs) -> Result<ExitCode, Error> {
         for (path, text) in plan.created.iter().chain(&plan.updated) {
             out.push_str(&format!("==> {} <==\n{text}\n", source::display_path(path)));
         }
+        for note in &plan.notes {
+            eprintln!("neonlint: note: {note}");
+        }
         print_stdout(&out)?;
         return Ok(ExitCode::SUCCESS);
     }
     new_migration::write(&plan).map_err(|error| Error(format!("cannot write the fix migration: {error}")))?;
+    for note in &plan.notes {
+        eprintln!("neonlint: note: {note}");
+    }
     let mut out = String::new();
     for (path, _) in &plan.created {
         out.push_str(&format!("wrote {}\n", source::display_path(path)));

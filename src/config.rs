@@ -1,4 +1,5 @@
-//! `neonlint.toml`: exposed schemas, API roles, the migration role, rule levels.
+//! `neonlint.toml`: exposed schemas, API roles, the migration role, the layout, the paths to
+//! check, placeholder values, rule levels.
 //!
 //! Found with `--config FILE` or by searching upward from the current directory. Unknown
 //! keys, unknown rule names and wrong types are errors that name the key; a config
@@ -23,6 +24,9 @@ struct RawConfig {
     migration_role: Option<String>,
     assume_data_api_grants: Option<bool>,
     layout: Option<String>,
+    paths: Option<Vec<String>>,
+    #[serde(default)]
+    placeholders: BTreeMap<String, String>,
     #[serde(default)]
     rules: BTreeMap<String, Level>,
     #[serde(default)]
@@ -72,6 +76,12 @@ pub struct Config {
     pub assume_data_api_grants: bool,
     /// `layout = "…"`, as written; `source` validates it.
     pub layout: Option<String>,
+    /// `paths = ["…"]`: the migrations folders to check when no path is given, relative to the
+    /// configuration file's folder.
+    pub paths: Vec<String>,
+    /// `[placeholders]`: values for the placeholders migration files use (`${schema}`,
+    /// `:DATABASE_VISITOR`, `{{ .Namespace }}`), by name without their punctuation.
+    pub placeholders: BTreeMap<String, String>,
     pub ignores: Vec<ConfigIgnore>,
     /// Apply `neonlint-ignore` comments and `[[ignore]]` entries (`--no-suppressions` turns
     /// them off, to audit what they hide).
@@ -90,6 +100,8 @@ impl Default for Config {
             migration_role: None,
             assume_data_api_grants: false,
             layout: None,
+            paths: Vec::new(),
+            placeholders: BTreeMap::new(),
             ignores: Vec::new(),
             suppressions: true,
             levels: BTreeMap::new(),
@@ -154,6 +166,29 @@ impl Config {
         config.migration_role = raw.migration_role;
         config.assume_data_api_grants = raw.assume_data_api_grants.unwrap_or(false);
         config.layout = raw.layout;
+        if let Some(paths) = raw.paths {
+            if paths.is_empty() || paths.iter().any(|path| path.trim().is_empty()) {
+                return Err(error(
+                    "`paths` is empty or holds an empty path: list the migrations folders to check, or remove \
+                     the key"
+                        .to_string(),
+                ));
+            }
+            config.paths = paths;
+        }
+        for (name, value) in raw.placeholders {
+            let name = placeholder_name(&name);
+            if name.is_empty() {
+                return Err(error("in [placeholders]: a placeholder name is empty".to_string()));
+            }
+            if value.contains(['\n', '\r']) {
+                return Err(error(format!(
+                    "in [placeholders]: the value of `{name}` holds a line break; placeholders are substituted \
+                     within one line, so that reported line numbers stay right"
+                )));
+            }
+            config.placeholders.insert(name, value);
+        }
         for (key, level) in raw.rules {
             let rule = lookup_rule(&key).map_err(|message| error(format!("in [rules]: {message}")))?;
             config.levels.insert(rule.code, level);
@@ -209,19 +244,19 @@ impl Config {
 /// The commented `neonlint.toml` that `neonlint init` writes: every key with its
 /// default, and the layout it detected.
 pub fn template(detected: Option<(crate::source::Layout, &PathBuf)>) -> String {
+    let names: Vec<&str> = crate::source::Layout::ALL.iter().map(|layout| layout.name()).collect();
+    let names = wrap_comment(&names.join(", "));
     let layout = match detected {
         Some((layout, root)) => format!(
-            "# Detected: {} migrations in `{}`. Uncomment to force a layout\n\
-             # (supabase, drizzle, prisma, golang-migrate, dbmate, flyway, sqitch, plain).\n\
+            "# Detected: {} migrations in `{}`. Uncomment to force a layout, one of:\n{names}\n\
              # layout = \"{}\"\n",
             layout.name(),
             crate::source::display_path(root),
             layout.name()
         ),
-        None => "# No migrations folder found here. Force a layout with one of: supabase, drizzle,\n\
-                 # prisma, golang-migrate, dbmate, flyway, sqitch, plain.\n\
-                 # layout = \"plain\"\n"
-            .to_string(),
+        None => format!(
+            "# No migrations folder found here. Force a layout with one of:\n{names}\n# layout = \"plain\"\n"
+        ),
     };
     let mut rules = String::new();
     for rule in rules::RULES {
@@ -249,6 +284,19 @@ pub fn template(detected: Option<(crate::source::Layout, &PathBuf)>) -> String {
          assume_data_api_grants = false\n\
          \n\
          {layout}\n\
+         # The migrations folders to check when no path is given, relative to this file. Default:\n\
+         # the one found here, or, in a repository with none at its root, every migrations folder\n\
+         # below it (each checked on its own).\n\
+         # paths = [\"packages/db/migrations\", \"apps/api/migrations\"]\n\
+         \n\
+         # Values for placeholders in migration files, by name: Flyway's `${{schema}}`,\n\
+         # graphile-migrate's `:DATABASE_VISITOR`, psql's `:name`, Go templates' `{{{{ .Name }}}}`.\n\
+         # Flyway's flyway.conf / flyway.toml and graphile-migrate's .gmrc are read too; a\n\
+         # placeholder without a value is read as a neutral name (`neonlint_placeholder_<name>`),\n\
+         # and neonlint says so.\n\
+         [placeholders]\n\
+         # DATABASE_VISITOR = \"authenticated\"\n\
+         \n\
          # Rule levels: \"error\", \"warning\", \"info\" or \"off\", by name or code.\n\
          [rules]\n\
          {rules}\
@@ -260,6 +308,31 @@ pub fn template(detected: Option<(crate::source::Layout, &PathBuf)>) -> String {
          # object = \"public.audit_*\"\n\
          # reason = \"written by triggers, never through the Data API\"\n"
     )
+}
+
+/// A placeholder's name as `[placeholders]` keys it: without the punctuation of its syntax
+/// (`${schema}`, `:NAME`, `:'NAME'`, `{{ .Name }}` are all keyed `schema`, `NAME`, `Name`).
+fn placeholder_name(key: &str) -> String {
+    let key = key.trim();
+    let key = key.strip_prefix("${").and_then(|rest| rest.strip_suffix('}')).unwrap_or(key);
+    let key = key.strip_prefix("{{").and_then(|rest| rest.strip_suffix("}}")).unwrap_or(key).trim();
+    let key = key.trim_start_matches(':').trim_start_matches('.');
+    key.trim_matches(['\'', '"']).to_string()
+}
+
+/// `text` as comment lines of at most 92 characters, broken at `, `.
+fn wrap_comment(text: &str) -> String {
+    let mut lines = vec![String::from("#")];
+    for word in text.split(' ') {
+        let line = lines.last_mut().expect("one line at least");
+        if line.len() + 1 + word.len() > 92 {
+            lines.push(format!("# {word}"));
+        } else {
+            line.push(' ');
+            line.push_str(word);
+        }
+    }
+    lines.join("\n")
 }
 
 /// A rule by code or name, or a message with the nearest match.
@@ -310,6 +383,24 @@ mod tests {
         assert_eq!(config.severity(rules::rule("NL002")), None);
         assert_eq!(config.severity(rules::rule("NL001")), Some(Severity::Warning));
         assert_eq!(config.severity(rules::rule("NL003")), Some(Severity::Error));
+    }
+
+    #[test]
+    fn paths_and_placeholders_are_read_and_checked() {
+        let config = parse(
+            "paths = [\"a/migrations\", \"b\"]\n[placeholders]\nschema = \"app\"\n\":DATABASE_VISITOR\" = \"web\"\n\"${flyway:user}\" = \"me\"\n",
+        )
+        .unwrap();
+        assert_eq!(config.paths, ["a/migrations", "b"]);
+        let placeholders: Vec<(&str, &str)> =
+            config.placeholders.iter().map(|(name, value)| (name.as_str(), value.as_str())).collect();
+        assert_eq!(placeholders, [("DATABASE_VISITOR", "web"), ("flyway:user", "me"), ("schema", "app")]);
+        let error = parse("paths = []\n").unwrap_err();
+        assert!(error.contains("`paths` is empty"), "{error}");
+        let error = parse("[placeholders]\nx = \"a\\nb\"\n").unwrap_err();
+        assert!(error.contains("the value of `x` holds a line break"), "{error}");
+        let error = parse("[placeholders]\nx = 1\n").unwrap_err();
+        assert!(error.contains("line 2"), "{error}");
     }
 
     #[test]

@@ -13,6 +13,7 @@ pub mod config;
 pub mod fix;
 pub mod introspect;
 pub mod model;
+pub mod placeholders;
 pub mod policy_expr;
 pub mod replay;
 pub mod report;

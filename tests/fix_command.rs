@@ -74,7 +74,11 @@ fn fix(fixture: &Path) -> (tempfile::TempDir, Vec<String>) {
     assert_eq!(run.code, 0, "{}", run.stderr);
     let after = snapshot(root);
     for (path, bytes) in &before {
-        let is_index = path.ends_with("meta/_journal.json") || path.ends_with("sqitch.plan");
+        // Index files, and graphile-migrate's work in progress, which the fix joins.
+        let is_index =
+            ["meta/_journal.json", "sqitch.plan", "atlas.sum", "db.changelog-master.yaml", "current.sql"]
+                .iter()
+                .any(|index| path.ends_with(index));
         if !is_index {
             assert_eq!(after.get(path), Some(bytes), "{} changed", path.display());
         }
@@ -170,4 +174,102 @@ fn nothing_to_fix_writes_nothing() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(run.stderr.contains("nothing to fix"), "{}", run.stderr);
     assert_eq!(snapshot(dir.path()), before);
+}
+
+#[test]
+fn goose_gets_the_next_version_with_goose_annotations() {
+    let (dir, created) = fix(&common::fixture("layouts/goose"));
+    assert_eq!(created, ["db/migrations/11_neonlint_fix.sql"]);
+    let text = fs::read_to_string(dir.path().join(&created[0])).unwrap();
+    assert!(text.starts_with("-- +goose Up\n") && text.contains("\n-- +goose Down\n"), "{text}");
+}
+
+#[test]
+fn diesel_gets_a_migration_folder_with_up_and_down() {
+    let (_dir, mut created) = fix(&common::fixture("layouts/diesel"));
+    created.sort();
+    assert_eq!(created.len(), 2, "{created:?}");
+    let folder = created[0].strip_suffix("/down.sql").unwrap();
+    assert_eq!(created[1], format!("{folder}/up.sql"));
+    // `diesel migration generate`'s version: `YYYY-MM-DD-HHMMSS`.
+    let version = folder.strip_prefix("migrations/").unwrap().strip_suffix("_neonlint_fix").unwrap();
+    assert!(
+        version.len() == 17 && version.as_bytes()[4] == b'-' && version.as_bytes()[10] == b'-',
+        "{version}"
+    );
+}
+
+#[test]
+fn sqlx_gets_a_reversible_pair_like_its_neighbours() {
+    let (_dir, mut created) = fix(&common::fixture("layouts/sqlx"));
+    created.sort();
+    assert_eq!(created.len(), 2, "{created:?}");
+    assert!(
+        created[0].ends_with("_neonlint_fix.down.sql") && created[1].ends_with("_neonlint_fix.up.sql"),
+        "{created:?}"
+    );
+}
+
+#[test]
+fn postgrator_gets_do_and_undo_files() {
+    let (_dir, mut created) = fix(&common::fixture("layouts/postgrator"));
+    created.sort();
+    assert_eq!(created, ["migrations/0003.do.neonlint_fix.sql", "migrations/0003.undo.neonlint_fix.sql"]);
+}
+
+#[test]
+fn graphile_migrate_appends_the_fix_to_the_work_in_progress() {
+    // `current.sql` disables RLS and runs after every committed migration: the fix joins it.
+    let dir = tempfile::tempdir().unwrap();
+    copy_tree(&common::fixture("layouts/graphile-migrate"), dir.path());
+    assert!(!fixable_codes(dir.path()).is_empty());
+    let current = dir.path().join("migrations/current.sql");
+    let before = fs::read_to_string(&current).unwrap();
+    let run = neonlint_in(dir.path(), &["fix"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("updated migrations/current.sql"), "{}", run.stdout);
+    assert!(run.stderr.contains("run `graphile-migrate commit`"), "{}", run.stderr);
+    let after = fs::read_to_string(&current).unwrap();
+    assert!(after.starts_with(before.trim_end()) && after.contains("ENABLE ROW LEVEL SECURITY"), "{after}");
+    assert_eq!(fixable_codes(dir.path()), Vec::<String>::new());
+}
+
+#[test]
+fn graphile_migrate_commits_the_fix_when_nothing_is_in_progress() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_tree(&common::fixture("layouts/graphile-migrate"), dir.path());
+    // The work in progress holds only its comment; a committed migration disables RLS.
+    fs::write(dir.path().join("migrations/current.sql"), "-- Enter migration here\n").unwrap();
+    let hash = "sha1:0123456789abcdef0123456789abcdef01234567";
+    let disable = "ALTER TABLE public.todos DISABLE ROW LEVEL SECURITY;";
+    fs::write(
+        dir.path().join("migrations/committed/000003.sql"),
+        format!("--! Previous: sha1:x\n--! Hash: {hash}\n\n{disable}\n"),
+    )
+    .unwrap();
+    let (fixed, created) = fix(dir.path());
+    assert_eq!(created, ["migrations/committed/000004-neonlint_fix.sql"]);
+    let written = fs::read_to_string(fixed.path().join(&created[0])).unwrap();
+    assert!(written.starts_with(&format!("--! Previous: {hash}\n--! Hash: sha1:")), "{written}");
+}
+
+#[test]
+fn atlas_gets_a_migration_and_an_updated_sum() {
+    let (dir, created) = fix(&common::fixture("layouts/atlas"));
+    assert_eq!(created, ["migrations/4_neonlint_fix.sql"]);
+    let sum = fs::read_to_string(dir.path().join("migrations/atlas.sum")).unwrap();
+    assert!(sum.contains("\n4_neonlint_fix.sql h1:"), "{sum}");
+}
+
+#[test]
+fn liquibase_gets_a_formatted_changelog_included_last() {
+    let (dir, created) = fix(&common::fixture("layouts/liquibase"));
+    assert_eq!(created, ["src/main/resources/db/changelog/changes/neonlint_fix.sql"]);
+    let master =
+        fs::read_to_string(dir.path().join("src/main/resources/db/changelog/db.changelog-master.yaml"))
+            .unwrap();
+    assert!(
+        master.ends_with("      file: changes/neonlint_fix.sql\n      relativeToChangelogFile: true\n"),
+        "{master}"
+    );
 }

@@ -186,3 +186,44 @@ fn a_file_outside_any_migrations_folder_is_an_error_naming_it() {
         run.stderr
     );
 }
+
+/// Whether `relative` (with `/`) matches the hook's `files` pattern,
+/// `(^|/)(NAME|NAME/NAME|…)/.+\.sql$`, read from `.pre-commit-hooks.yaml`.
+fn hook_matches(relative: &str) -> bool {
+    let hooks = fs::read_to_string(common::root().join(".pre-commit-hooks.yaml")).unwrap();
+    let pattern =
+        hooks.lines().find_map(|line| line.trim().strip_prefix("files: ")).expect("a files pattern");
+    let folders = pattern
+        .strip_prefix("(^|/)(")
+        .and_then(|rest| rest.strip_suffix(")/.+\\.sql$"))
+        .unwrap_or_else(|| panic!("the hook's pattern changed shape: {pattern}"));
+    relative.ends_with(".sql")
+        && folders.split('|').any(|folder| {
+            let with_slashes = format!("/{relative}");
+            with_slashes.match_indices(&format!("/{folder}/")).any(|(at, matched)| {
+                // `.+` needs at least one character after the folder.
+                with_slashes.len() > at + matched.len()
+            })
+        })
+}
+
+#[test]
+fn the_pre_commit_hook_sees_every_layout_fixture_and_resolves_each_file_to_its_set() {
+    for entry in fs::read_dir(common::fixture("layouts")).unwrap() {
+        let project = entry.unwrap().path();
+        if !project.is_dir() {
+            continue;
+        }
+        let set = neonlint::source::discover(&project, None).unwrap().set;
+        let project = project.canonicalize().unwrap();
+        assert!(!set.files.is_empty(), "{}", project.display());
+        for file in &set.files {
+            let relative = file.path.strip_prefix(&project).unwrap().to_string_lossy().replace('\\', "/");
+            assert!(hook_matches(&relative), "the hook does not pass `{relative}` of {}", project.display());
+            // A staged file, passed alone, is checked with the whole set it belongs to.
+            let selection = neonlint::source::discover(&file.path, None).unwrap();
+            assert_eq!(selection.set.root, set.root, "{relative}");
+            assert_eq!(selection.only.as_deref(), Some(std::slice::from_ref(&file.path)), "{relative}");
+        }
+    }
+}

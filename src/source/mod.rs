@@ -8,18 +8,20 @@
 //! and reads file contents only where a layout needs them: drizzle's journal, sqitch's plan,
 //! and the first 64 KiB of `.sql` files when looking for dbmate's marker.
 
-mod dbmate;
 mod folder;
 pub mod git;
 mod layouts;
+mod markers;
 pub mod new_migration;
 mod order;
+mod search;
 
 use std::borrow::Cow;
 use std::fmt;
 use std::fs;
 use std::path::{Path, PathBuf};
 
+pub use folder::graphile_config;
 use folder::{FolderListing, detect_layout};
 
 /// A migration tool's conventions: where its files are, which run, and in what order.
@@ -39,13 +41,28 @@ pub enum Layout {
     Flyway,
     /// `sqitch.plan` order, `deploy/<change>.sql` only.
     Sqitch,
+    /// `<version>_name.sql` by numeric version; only the `-- +goose Up` part runs.
+    Goose,
+    /// `<version>_name/up.sql` folders, in folder order; `down.sql` never runs.
+    Diesel,
+    /// `<version>_name.sql` or `<version>_name.up.sql` by numeric version; `.down.sql` never runs.
+    Sqlx,
+    /// `<version>.do.<name>.sql` by numeric version; `.undo.` never runs.
+    Postgrator,
+    /// `committed/<number>[-name].sql` in order, then `current.sql` or `current/*.sql`.
+    GraphileMigrate,
+    /// `<version>_name.sql` beside an `atlas.sum`, in name order.
+    Atlas,
+    /// Formatted SQL changelogs: the master changelog's order, else name order; the
+    /// `--changeset` blocks run, `--rollback` lines never.
+    Liquibase,
     /// Every `.sql` file of the folder, in natural name order.
     Plain,
 }
 
 impl Layout {
     /// Every layout, in the order `neonlint` documents them.
-    pub const ALL: [Layout; 8] = [
+    pub const ALL: [Layout; 15] = [
         Layout::Supabase,
         Layout::Drizzle,
         Layout::Prisma,
@@ -53,6 +70,13 @@ impl Layout {
         Layout::Dbmate,
         Layout::Flyway,
         Layout::Sqitch,
+        Layout::Goose,
+        Layout::Diesel,
+        Layout::Sqlx,
+        Layout::Postgrator,
+        Layout::GraphileMigrate,
+        Layout::Atlas,
+        Layout::Liquibase,
         Layout::Plain,
     ];
 
@@ -66,16 +90,25 @@ impl Layout {
             Layout::Dbmate => "dbmate",
             Layout::Flyway => "flyway",
             Layout::Sqitch => "sqitch",
+            Layout::Goose => "goose",
+            Layout::Diesel => "diesel",
+            Layout::Sqlx => "sqlx",
+            Layout::Postgrator => "postgrator",
+            Layout::GraphileMigrate => "graphile-migrate",
+            Layout::Atlas => "atlas",
+            Layout::Liquibase => "liquibase",
             Layout::Plain => "plain",
         }
     }
 
     /// Reads a layout name, ignoring case. golang-migrate is also `golang_migrate` or
-    /// `migrate` (its command's name).
+    /// `migrate` (its command's name); graphile-migrate is also `graphile_migrate` or
+    /// `graphile`.
     pub fn from_name(name: &str) -> Option<Layout> {
         let name = name.to_ascii_lowercase();
         match name.as_str() {
             "golang_migrate" | "migrate" => Some(Layout::GolangMigrate),
+            "graphile_migrate" | "graphile" => Some(Layout::GraphileMigrate),
             _ => Layout::ALL.into_iter().find(|layout| layout.name() == name),
         }
     }
@@ -90,6 +123,13 @@ impl Layout {
             Layout::Dbmate => "dbmate",
             Layout::Flyway => "Flyway",
             Layout::Sqitch => "sqitch",
+            Layout::Goose => "goose",
+            Layout::Diesel => "diesel",
+            Layout::Sqlx => "sqlx",
+            Layout::Postgrator => "Postgrator",
+            Layout::GraphileMigrate => "graphile-migrate",
+            Layout::Atlas => "Atlas",
+            Layout::Liquibase => "Liquibase",
             Layout::Plain => "neonlint",
         }
     }
@@ -141,6 +181,10 @@ pub struct MigrationSet {
 pub struct Selection {
     /// Every migration of the folder: all of them are replayed, whatever `only` says.
     pub set: MigrationSet,
+    /// The folder named on the command line when this set was found by searching below it
+    /// (a repository root holding several projects), canonical; `None` when the path led to
+    /// this set directly.
+    pub found_below: Option<PathBuf>,
     /// The named files, canonical like `MigrationFile::path`, in argument order; `None` when
     /// a folder was named, meaning every file of the set.
     pub only: Option<Vec<PathBuf>>,
@@ -187,10 +231,12 @@ impl fmt::Display for SourceError {
             ),
             SourceError::NoMigrations { path } => write!(
                 formatter,
-                "no migrations found in `{}`: expected one of {}, or a sqitch.plan; pass the migrations \
-                 folder, or set `layout` in neonlint.toml",
+                "no migrations found in `{}`: expected one of {}, or a sqitch.plan, there or in a migrations \
+                 folder at most {} levels below; pass the migrations folder, or list it in `paths` in \
+                 neonlint.toml",
                 display_path(path),
-                PROJECT_MIGRATION_FOLDERS.join(", ")
+                PROJECT_MIGRATION_FOLDERS.join(", "),
+                search::MAX_DEPTH
             ),
             SourceError::NotInMigrationsFolder { path } => write!(
                 formatter,
@@ -222,9 +268,12 @@ impl std::error::Error for SourceError {}
 /// Finds the migrations `path` stands for: a project root (its usual migrations folder is
 /// found), a migrations folder, or one file in one (then `only` names that file). `layout`
 /// overrides detection.
+///
+/// A folder that holds no migrations and none of the usual project folders is searched (see
+/// `discover_many`); this returns the first set found there.
 pub fn discover(path: &Path, layout: Option<Layout>) -> Result<Selection, SourceError> {
-    let target = resolve_target(path, layout)?;
-    TargetGroup::new(target).into_selection(layout)
+    let mut selections = discover_many(&[path.to_path_buf()], layout)?;
+    Ok(selections.remove(0))
 }
 
 /// `discover` for several paths. Paths that lead to the same migrations folder share one
@@ -235,10 +284,30 @@ pub fn discover_many(paths: &[PathBuf], layout: Option<Layout>) -> Result<Vec<Se
     let paths = if paths.is_empty() { &current_folder[..] } else { paths };
     let mut groups: Vec<TargetGroup> = Vec::new();
     for path in paths {
-        let target = resolve_target(path, layout)?;
-        match groups.iter_mut().find(|group| group.folder == target.folder) {
-            Some(group) => group.add(target),
-            None => groups.push(TargetGroup::new(target)),
+        let targets = match resolve_target(path, layout) {
+            Ok(target) => vec![target],
+            // A folder with no migrations of its own: a repository root holding several
+            // projects. Each migrations folder below it is a set of its own.
+            Err(SourceError::NoMigrations { path: folder }) => {
+                let found = search::migrations_folders_below(&folder, layout)?;
+                if found.is_empty() {
+                    return Err(SourceError::NoMigrations { path: folder });
+                }
+                let mut targets = Vec::new();
+                for migrations in found {
+                    let mut target = resolve_target(&migrations, layout)?;
+                    target.found_below = Some(folder.clone());
+                    targets.push(target);
+                }
+                targets
+            }
+            Err(error) => return Err(error),
+        };
+        for target in targets {
+            match groups.iter_mut().find(|group| group.folder == target.folder) {
+                Some(group) => group.add(target),
+                None => groups.push(TargetGroup::new(target)),
+            }
         }
     }
     groups.into_iter().map(|group| group.into_selection(layout)).collect()
@@ -250,7 +319,14 @@ pub fn discover_many(paths: &[PathBuf], layout: Option<Layout>) -> Result<Vec<Se
 /// every byte. Other layouts run the whole file, which comes back borrowed.
 pub fn up_part(layout: Layout, text: &str) -> Cow<'_, str> {
     match layout {
-        Layout::Dbmate => dbmate::keep_up_half(text),
+        Layout::Dbmate => markers::keep_up_part(markers::Markers::Dbmate, text),
+        Layout::Goose => markers::keep_up_part(markers::Markers::Goose, text),
+        Layout::Liquibase => layouts::liquibase::keep_changesets(text),
+        // No tool says what runs: a file with another tool's markers keeps only its up part.
+        Layout::Plain => match markers::markers_in(text.as_bytes()) {
+            Some(found) => markers::keep_up_part(found, text),
+            None => Cow::Borrowed(text),
+        },
         _ => Cow::Borrowed(text),
     }
 }
@@ -264,7 +340,7 @@ pub fn display_path(path: &Path) -> String {
 
 /// Where a project keeps its migrations, relative to the project root, in the order they
 /// are tried.
-const PROJECT_MIGRATION_FOLDERS: [&str; 7] = [
+const PROJECT_MIGRATION_FOLDERS: [&str; 9] = [
     "supabase/migrations",
     "drizzle",
     "prisma/migrations",
@@ -272,6 +348,8 @@ const PROJECT_MIGRATION_FOLDERS: [&str; 7] = [
     "db/migration",
     "migrations",
     "src/main/resources/db/migration",
+    "db/changelog",
+    "src/main/resources/db/changelog",
 ];
 
 /// What one path argument stands for once resolved.
@@ -283,17 +361,19 @@ struct Target {
     /// Warnings from resolving, such as loose `.sql` files passed over for a migrations
     /// folder.
     notices: Vec<Notice>,
+    /// The folder searched to find it, for a repository root.
+    found_below: Option<PathBuf>,
 }
 
 impl Target {
     /// A whole migrations folder.
     fn whole(folder: PathBuf) -> Target {
-        Target { folder, file: None, notices: Vec::new() }
+        Target { folder, file: None, notices: Vec::new(), found_below: None }
     }
 
     /// One file of the migrations folder `folder`.
     fn one_file(folder: &Path, file: PathBuf) -> Target {
-        Target { folder: folder.to_path_buf(), file: Some(file), notices: Vec::new() }
+        Target { folder: folder.to_path_buf(), file: Some(file), notices: Vec::new(), found_below: None }
     }
 }
 
@@ -303,6 +383,7 @@ struct TargetGroup {
     whole_folder: bool,
     files: Vec<PathBuf>,
     notices: Vec<Notice>,
+    found_below: Option<PathBuf>,
 }
 
 impl TargetGroup {
@@ -312,12 +393,16 @@ impl TargetGroup {
             whole_folder: false,
             files: Vec::new(),
             notices: Vec::new(),
+            found_below: target.found_below.clone(),
         };
         group.add(target);
         group
     }
 
     fn add(&mut self, target: Target) {
+        if target.found_below.is_none() {
+            self.found_below = None;
+        }
         match target.file {
             Some(file) if !self.files.contains(&file) => self.files.push(file),
             Some(_) => {}
@@ -347,16 +432,20 @@ impl TargetGroup {
             }
         }
         let only = if self.whole_folder { None } else { Some(self.files) };
-        Ok(Selection { set, only })
+        Ok(Selection { set, only, found_below: self.found_below })
     }
 }
 
 /// Lists, detects and orders one migrations folder.
 fn build_set(folder: &Path, layout: Option<Layout>) -> Result<MigrationSet, SourceError> {
     let listing = FolderListing::read(folder)?;
-    let layout = layout.unwrap_or_else(|| detect_layout(&listing));
+    let (layout, detection_notices) = match layout {
+        Some(layout) => (layout, Vec::new()),
+        None => detect_layout(&listing),
+    };
     let ordered = layouts::order_files(layout, &listing)?;
     let mut notices = listing.notices;
+    notices.extend(detection_notices);
     notices.extend(ordered.notices);
     let files: Vec<MigrationFile> =
         ordered.files.into_iter().map(|path| MigrationFile { display: display_path(&path), path }).collect();
@@ -385,14 +474,26 @@ fn resolve_target(path: &Path, layout: Option<Layout>) -> Result<Target, SourceE
         return Err(SourceError::NotFileOrFolder { path: path.to_path_buf() });
     }
     let folder = canonical(path)?;
-    // A Prisma or drizzle migration's own folder stands for its `migration.sql`.
-    let migration_file = folder.join("migration.sql");
-    if migration_file.is_file() && is_migration_subfolder(&folder, layout) {
-        return resolve_file(&migration_file, layout);
+    // A Prisma or drizzle migration's own folder stands for its `migration.sql`, a diesel
+    // migration's for its `up.sql`.
+    for file_name in ["migration.sql", "up.sql"] {
+        let migration_file = folder.join(file_name);
+        if migration_file.is_file() && is_migration_subfolder(&folder, layout) {
+            return resolve_file(&migration_file, layout);
+        }
     }
-    // `deploy/`, `revert/` or `verify/` of a sqitch project stands for the project.
-    if let Some(project) = sqitch_project_of_script_folder(&folder) {
+    // `deploy/`, `revert/` or `verify/` of a sqitch project stands for the project, and
+    // graphile-migrate's `committed/` or `current/` for its migrations folder.
+    if let Some(project) =
+        sqitch_project_of_script_folder(&folder).or_else(|| graphile_of_script_folder(&folder))
+    {
         return Ok(Target::whole(project.to_path_buf()));
+    }
+    // Formatted SQL below a liquibase master changelog belongs to the master's folder.
+    if layout.is_none_or(|layout| layout == Layout::Liquibase) {
+        if let Some(master_folder) = layouts::liquibase::master_above(&folder) {
+            return Ok(Target::whole(master_folder));
+        }
     }
     let listing = FolderListing::read(&folder)?;
     if listing.holds_structured_migrations() {
@@ -426,13 +527,26 @@ fn resolve_file(path: &Path, layout: Option<Layout>) -> Result<Target, SourceErr
     let file = parent.join(file_name);
 
     let grandparent = parent.parent();
-    if file_name == "migration.sql" && is_migration_subfolder(&parent, layout) {
+    let in_migration_subfolder = match file_name.to_str() {
+        Some("migration.sql") => parent.join("migration.sql").is_file(),
+        Some("up.sql" | "down.sql") => parent.join("up.sql").is_file(),
+        _ => false,
+    };
+    if in_migration_subfolder && is_migration_subfolder(&parent, layout) {
         if let Some(migrations) = grandparent {
             return Ok(Target::one_file(migrations, file));
         }
     }
     if let Some(project) = parent.ancestors().find_map(sqitch_project_of_script_folder) {
         return Ok(Target::one_file(project, file));
+    }
+    if let Some(migrations) = graphile_of_script_folder(&parent) {
+        return Ok(Target::one_file(migrations, file));
+    }
+    if layout.is_none_or(|layout| layout == Layout::Liquibase) {
+        if let Some(master_folder) = layouts::liquibase::master_above(&parent) {
+            return Ok(Target::one_file(&master_folder, file));
+        }
     }
     // drizzle's `meta/` (journal and snapshots) belongs to the migrations folder above it.
     let in_meta_folder = parent.file_name().is_some_and(|name| name == "meta");
@@ -475,10 +589,19 @@ fn project_migrations_folder(
     }
 }
 
-/// Whether `folder` looks like one migration of a Prisma or drizzle-kit folder layout:
-/// those tools name it `<timestamp>_name`; with such a layout chosen, any name will do.
+/// The migrations folder of graphile-migrate's `committed/` or `current/` folder, if it is one.
+fn graphile_of_script_folder(folder: &Path) -> Option<&Path> {
+    let name = folder.file_name()?.to_str()?;
+    let migrations = folder.parent()?;
+    let is_script_folder = matches!(name, "committed" | "current");
+    let looks_graphile = migrations.join("committed").is_dir() || folder::has_graphile_config(migrations);
+    (is_script_folder && looks_graphile).then_some(migrations)
+}
+
+/// Whether `folder` looks like one migration of a Prisma, drizzle-kit or diesel folder
+/// layout: those tools name it `<timestamp>_name`; with such a layout chosen, any name will do.
 fn is_migration_subfolder(folder: &Path, layout: Option<Layout>) -> bool {
-    if matches!(layout, Some(Layout::Prisma | Layout::Drizzle)) {
+    if matches!(layout, Some(Layout::Prisma | Layout::Drizzle | Layout::Diesel)) {
         return true;
     }
     let name = folder.file_name().and_then(|name| name.to_str()).unwrap_or("");
@@ -536,9 +659,22 @@ fn why_file_is_not_run(layout: Layout, root: &Path, file: &Path) -> String {
                 "`{name}` is an undo migration: Flyway does not run it when migrating, so it is not linted"
             )
         }
+        Layout::Sqlx if name.ends_with(".down.sql") => format!(
+            "`{name}` is a down migration: sqlx runs it only on `sqlx migrate revert`, so it is not linted"
+        ),
+        Layout::Postgrator if order::parse_postgrator_name(&name).is_some_and(|(_, runs)| !runs) => format!(
+            "`{name}` is an undo migration: postgrator does not run it when migrating up, so it is not linted"
+        ),
+        Layout::Diesel if name.ends_with("/down.sql") => format!(
+            "`{name}` is a down migration: diesel runs it only on `diesel migration revert`, so it is not linted"
+        ),
         Layout::Sqitch if !name.starts_with("deploy/") => {
             format!("`{name}` is not a deploy script: sqitch deploys only `deploy/`, so it is not linted")
         }
+        _ if order::reversal_name(&name).is_some() => format!(
+            "`{name}` is named as a down, undo, rollback or revert migration, which never runs when migrating up, \
+             so it is not linted"
+        ),
         _ => format!(
             "`{name}` is not a migration that {} runs from `{}`, so it is not linted",
             layout.tool_name(),
@@ -630,7 +766,23 @@ mod tests {
         let names: Vec<&str> = Layout::ALL.iter().map(|layout| layout.name()).collect();
         assert_eq!(
             names,
-            ["supabase", "drizzle", "prisma", "golang-migrate", "dbmate", "flyway", "sqitch", "plain"]
+            [
+                "supabase",
+                "drizzle",
+                "prisma",
+                "golang-migrate",
+                "dbmate",
+                "flyway",
+                "sqitch",
+                "goose",
+                "diesel",
+                "sqlx",
+                "postgrator",
+                "graphile-migrate",
+                "atlas",
+                "liquibase",
+                "plain"
+            ]
         );
         for layout in Layout::ALL {
             assert_eq!(Layout::from_name(layout.name()), Some(layout));
@@ -640,7 +792,8 @@ mod tests {
         assert_eq!(Layout::from_name("golang_migrate"), Some(Layout::GolangMigrate));
         assert_eq!(Layout::from_name("Migrate"), Some(Layout::GolangMigrate));
         assert_eq!(Layout::from_name("Supabase"), Some(Layout::Supabase));
-        assert_eq!(Layout::from_name("liquibase"), None);
+        assert_eq!(Layout::from_name("Graphile"), Some(Layout::GraphileMigrate));
+        assert_eq!(Layout::from_name("liquibase-xml"), None);
         assert_eq!(Layout::from_name(""), None);
     }
 
@@ -803,15 +956,18 @@ mod tests {
             file_names(&set),
             [
                 "R__touch.sql",
-                "U10__undo.sql",
                 "V1_1__comment.sql",
                 "V1__init.sql",
                 "V2__enable_rls.sql",
                 "V10__disable_rls.sql"
             ]
         );
-        // Every name there is a Flyway name, so there is no mix to warn about.
-        assert!(set.notices.is_empty(), "{:?}", set.notices);
+        // Every name there is a Flyway name, so there is no mix to warn about; the undo file is
+        // never replayed, even in a plain folder.
+        assert_eq!(notice_pairs(&set).len(), 1, "{:?}", set.notices);
+        assert!(set.notices[0].message.starts_with(
+            "skipped 1 file named as a down, undo, rollback or revert migration (`U10__undo.sql`)"
+        ));
     }
 
     #[test]
@@ -1018,8 +1174,9 @@ mod tests {
             error.to_string(),
             format!(
                 "no migrations found in `{}`: expected one of supabase/migrations, drizzle, prisma/migrations, \
-                 db/migrations, db/migration, migrations, src/main/resources/db/migration, or a sqitch.plan; pass \
-                 the migrations folder, or set `layout` in neonlint.toml",
+                 db/migrations, db/migration, migrations, src/main/resources/db/migration, db/changelog, \
+                 src/main/resources/db/changelog, or a sqitch.plan, there or in a migrations folder at most 8 \
+                 levels below; pass the migrations folder, or list it in `paths` in neonlint.toml",
                 display_path(&canonical_file(project.path()))
             )
         );
@@ -1197,10 +1354,21 @@ mod tests {
     #[test]
     fn up_part_returns_other_layouts_unchanged() {
         let text = "-- migrate:up\nSELECT 1;\n-- migrate:down\nSELECT 2;\n";
-        for layout in Layout::ALL.into_iter().filter(|layout| *layout != Layout::Dbmate) {
+        let with_markers = [Layout::Dbmate, Layout::Goose, Layout::Liquibase, Layout::Plain];
+        for layout in Layout::ALL.into_iter().filter(|layout| !with_markers.contains(layout)) {
             assert!(matches!(up_part(layout, text), Cow::Borrowed(same) if same == text), "{layout}");
         }
-        assert!(matches!(up_part(Layout::Dbmate, text), Cow::Owned(_)));
+        // dbmate and plain keep the up half; goose and liquibase find no marker of theirs.
+        assert_eq!(up_part(Layout::Dbmate, text), up_part(Layout::Plain, text));
+        assert_eq!(up_part(Layout::Dbmate, text).trim(), "SELECT 1;");
+        assert_eq!(up_part(Layout::Goose, text), text);
+        assert_eq!(up_part(Layout::Liquibase, text), text);
+        let goose = "-- +goose Up\n-- +goose StatementBegin\nSELECT 1;\n-- +goose StatementEnd\n-- +goose Down\nSELECT 2;\n";
+        assert_eq!(
+            up_part(Layout::Goose, goose).trim(),
+            "-- +goose StatementBegin\nSELECT 1;\n-- +goose StatementEnd"
+        );
+        assert_eq!(up_part(Layout::Plain, goose), up_part(Layout::Goose, goose));
     }
 
     #[test]

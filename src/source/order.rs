@@ -54,6 +54,53 @@ pub fn parse_golang_migrate_name(name: &str) -> Option<(u64, GolangMigrateDirect
     Some((version, direction))
 }
 
+/// Reads a postgrator file name, `<version>.do.<name>.sql` or `<version>.undo.<name>.sql` (the
+/// name is optional: `001.do.sql`). Returns the version and whether the file runs when
+/// migrating up (`do`). The version must fit in a `u64`.
+pub fn parse_postgrator_name(name: &str) -> Option<(u64, bool)> {
+    let stem = name.strip_suffix(".sql")?;
+    let (version, rest) = stem.split_once('.')?;
+    if version.is_empty() || !version.bytes().all(|byte| byte.is_ascii_digit()) {
+        return None;
+    }
+    let action = rest.split('.').next()?;
+    let runs = match action {
+        "do" => true,
+        "undo" => false,
+        _ => return None,
+    };
+    Some((version.parse().ok()?, runs))
+}
+
+/// How a file name says it undoes another migration. `Named` forms are unmistakable
+/// (`.down.sql`, `_down.sql`, `down.sql`, `.undo.`); `Worded` ones only contain a word
+/// (`rollback`, `revert`) that a forward migration may also use (`revert_bad_policy.sql`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reversal {
+    Named,
+    Worded,
+}
+
+/// Whether `name` (a file name, or a folder's) reads as a down, undo, rollback or revert
+/// migration, and how surely.
+pub fn reversal_name(name: &str) -> Option<Reversal> {
+    let lower = name.to_ascii_lowercase();
+    let stem = lower.strip_suffix(".sql").unwrap_or(&lower);
+    let named = stem == "down"
+        || stem == "undo"
+        || stem == "rollback"
+        || stem == "revert"
+        || [".down", "_down", "-down", ".undo", "_undo", "-undo", ".rollback", "_rollback", "-rollback"]
+            .iter()
+            .any(|suffix| stem.ends_with(suffix))
+        || stem.contains(".undo.")
+        || stem.contains(".down.");
+    if named {
+        return Some(Reversal::Named);
+    }
+    (stem.contains("rollback") || stem.contains("revert")).then_some(Reversal::Worded)
+}
+
 /// The kinds of file Flyway knows by name.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum FlywayName<'name> {
@@ -226,6 +273,37 @@ mod tests {
         assert_eq!(numbered_prefix("1init.sql"), None);
         assert_eq!(numbered_prefix("_1.sql"), None);
         assert_eq!(numbered_prefix("123"), None);
+    }
+
+    #[test]
+    fn postgrator_names() {
+        assert_eq!(parse_postgrator_name("001.do.sql"), Some((1, true)));
+        assert_eq!(parse_postgrator_name("0002.undo.create-users.sql"), Some((2, false)));
+        assert_eq!(parse_postgrator_name("10.do.a.b.sql"), Some((10, true)));
+        assert_eq!(parse_postgrator_name("1.redo.sql"), None);
+        assert_eq!(parse_postgrator_name("v1.do.sql"), None);
+        assert_eq!(parse_postgrator_name("1_do.sql"), None);
+        assert_eq!(parse_postgrator_name(".do.sql"), None);
+    }
+
+    #[test]
+    fn reversal_names() {
+        for name in [
+            "1_init.down.sql",
+            "1_init_down.sql",
+            "down.sql",
+            "1.undo.init.sql",
+            "x-rollback.sql",
+            "undo.sql",
+        ] {
+            assert_eq!(reversal_name(name), Some(Reversal::Named), "{name}");
+        }
+        for name in ["20240101_revert_policy.sql", "rollback_plan.sql"] {
+            assert_eq!(reversal_name(name), Some(Reversal::Worded), "{name}");
+        }
+        for name in ["1_init.sql", "1_init.up.sql", "download.sql", "1.do.x.sql", "countdown_timer.sql"] {
+            assert_eq!(reversal_name(name), None, "{name}");
+        }
     }
 
     #[test]

@@ -13,6 +13,7 @@ use neonlint::introspect::{self, Scope};
 use std::collections::BTreeSet;
 
 use neonlint::model::Catalog;
+use neonlint::placeholders::Placeholders;
 use neonlint::source::{self, Selection};
 use tokio::runtime::Runtime;
 use tokio_postgres::{Client, Config, NoTls};
@@ -183,12 +184,16 @@ impl TestDb<'_> {
         Ok(())
     }
 
-    /// Applies a migration set in its layout's order, with only the "up" parts.
+    /// Applies a migration set in its layout's order, with only the "up" parts and the
+    /// placeholders replaced as the tool would (graphile-migrate's `.gmrc`, Flyway's config).
     pub fn apply(&self, selection: &Selection) -> Result<(), String> {
         let client = self.client();
+        let layout = selection.set.layout;
+        let placeholders = Placeholders::for_set(&selection.set.root, layout, &Default::default());
         for file in &selection.set.files {
             let text = std::fs::read_to_string(&file.path).map_err(|e| e.to_string())?;
-            let up = source::up_part(selection.set.layout, &text);
+            let substituted = placeholders.apply(layout, &text);
+            let up = source::up_part(layout, &substituted.text);
             self.apply_file(&client, &up).map_err(|e| format!("{}: {e}", file.display))?;
         }
         Ok(())

@@ -1,8 +1,12 @@
-//! dbmate's `-- migrate:up` / `-- migrate:down` markers: finding them and keeping the up half.
+//! The comment lines that split one file into the part that runs when migrating up and the
+//! part that does not: dbmate's `-- migrate:up` / `-- migrate:down`, goose's `-- +goose Up` /
+//! `-- +goose Down`, and liquibase's `--changeset` / `--rollback` (in `layouts/liquibase.rs`).
 //!
-//! This is the only SQL `source` knows: two comment lines. Blanking keeps every byte offset
-//! and newline, so positions the later stages compute in the returned text are positions in
-//! the file. It does not parse SQL or the marker options (`transaction:false`).
+//! This is the only SQL `source` knows: comment lines. Blanking keeps every byte offset and
+//! newline, so positions the later stages compute in the returned text are positions in the
+//! file. It does not parse SQL or the marker options (`transaction:false`, `NO TRANSACTION`,
+//! `StatementBegin`: goose's statement bounds are comments, and the splitter finds the same
+//! statements without them).
 
 use std::borrow::Cow;
 use std::io::Read;
@@ -14,12 +18,70 @@ const MARKER_SEARCH_LIMIT: u64 = 64 * 1024;
 const UP_MARKER: &[u8] = b"migrate:up";
 const DOWN_MARKER: &[u8] = b"migrate:down";
 
+/// Which tool's markers a file carries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Markers {
+    /// `-- migrate:up` / `-- migrate:down`.
+    Dbmate,
+    /// `-- +goose Up` / `-- +goose Down`.
+    Goose,
+}
+
+impl Markers {
+    /// How messages show the up marker.
+    pub fn up_marker(self) -> &'static str {
+        match self {
+            Markers::Dbmate => "-- migrate:up",
+            Markers::Goose => "-- +goose Up",
+        }
+    }
+}
+
+/// Keeps the up part of a file with `markers`; see `keep_up_half`.
+pub fn keep_up_part(markers: Markers, text: &str) -> Cow<'_, str> {
+    match markers {
+        Markers::Dbmate => keep_up_half(text),
+        Markers::Goose => {
+            keep_between(text, |line| is_goose_line(line, b"up"), |line| is_goose_line(line, b"down"))
+        }
+    }
+}
+
+/// The markers a text carries: the first up marker line of either tool, if any.
+pub fn markers_in(text: &[u8]) -> Option<Markers> {
+    lines(text).find_map(|line| {
+        if is_marker_line(line.text, UP_MARKER) {
+            Some(Markers::Dbmate)
+        } else if is_goose_line(line.text, b"up") {
+            Some(Markers::Goose)
+        } else {
+            None
+        }
+    })
+}
+
+/// The markers in the first 64 KiB of the file at `path`; unreadable files have none.
+pub fn file_markers(path: &Path) -> Option<Markers> {
+    let Ok(file) = std::fs::File::open(path) else {
+        return None;
+    };
+    let mut head = Vec::new();
+    file.take(MARKER_SEARCH_LIMIT).read_to_end(&mut head).ok()?;
+    markers_in(&head)
+}
+
 /// Keeps what dbmate runs when migrating up: the lines after the first `-- migrate:up` line
 /// and before the next `-- migrate:down` line. Everything else, the marker lines included,
 /// becomes spaces, except `\n` and `\r`, so the text keeps its byte length and line breaks. A
 /// text without an up marker comes back whole, untouched.
 pub fn keep_up_half(text: &str) -> Cow<'_, str> {
-    let Some((keep_start, keep_end)) = up_half_range(text.as_bytes()) else {
+    keep_between(text, |line| is_marker_line(line, UP_MARKER), |line| is_marker_line(line, DOWN_MARKER))
+}
+
+/// Keeps the lines after the first line `is_up` accepts and before the next line `is_down`
+/// accepts, blanking the rest as `keep_up_half` describes.
+fn keep_between(text: &str, is_up: impl Fn(&[u8]) -> bool, is_down: impl Fn(&[u8]) -> bool) -> Cow<'_, str> {
+    let Some((keep_start, keep_end)) = up_range(text.as_bytes(), is_up, is_down) else {
         return Cow::Borrowed(text);
     };
     let (Some(before), Some(kept), Some(after)) =
@@ -38,15 +100,9 @@ pub fn keep_up_half(text: &str) -> Cow<'_, str> {
 
 /// Whether the start of the file at `path` has a line starting with `-- migrate:up`. Reads at
 /// most 64 KiB; unreadable files and bytes that are not UTF-8 simply count as "no marker".
-pub fn file_has_up_marker(path: &Path) -> bool {
-    let Ok(file) = std::fs::File::open(path) else {
-        return false;
-    };
-    let mut head = Vec::new();
-    if file.take(MARKER_SEARCH_LIMIT).read_to_end(&mut head).is_err() {
-        return false;
-    }
-    lines(&head).any(|line| is_marker_line(line.text, UP_MARKER))
+#[cfg(test)]
+fn file_has_up_marker(path: &Path) -> bool {
+    file_markers(path) == Some(Markers::Dbmate)
 }
 
 /// One line of a text: its start offset, its bytes without `\n`, and where the next begins.
@@ -56,12 +112,43 @@ struct Line<'text> {
     next_start: usize,
 }
 
-fn up_half_range(bytes: &[u8]) -> Option<(usize, usize)> {
+fn up_range(
+    bytes: &[u8],
+    is_up: impl Fn(&[u8]) -> bool,
+    is_down: impl Fn(&[u8]) -> bool,
+) -> Option<(usize, usize)> {
     let mut lines = lines(bytes);
-    let keep_start = lines.find(|line| is_marker_line(line.text, UP_MARKER))?.next_start;
-    let keep_end =
-        lines.find(|line| is_marker_line(line.text, DOWN_MARKER)).map_or(bytes.len(), |line| line.start);
+    let keep_start = lines.find(|line| is_up(line.text))?.next_start;
+    let keep_end = lines.find(|line| is_down(line.text)).map_or(bytes.len(), |line| line.start);
     Some((keep_start, keep_end))
+}
+
+/// goose's annotation lines: `--`, blanks, `+goose`, blanks, then the annotation word in any
+/// case (`Up`, `up`, `Down`), on a line of its own without leading blanks (goose's own
+/// pattern is `^--\s\+goose\s`, and annotations are case-insensitive).
+fn is_goose_line(line: &[u8], annotation: &[u8]) -> bool {
+    let line = line.strip_prefix("\u{feff}".as_bytes()).unwrap_or(line);
+    let Some(rest) = line.strip_prefix(b"--") else {
+        return false;
+    };
+    let rest = trim_blanks_start(rest);
+    let Some(rest) = rest.strip_prefix(b"+goose") else {
+        return false;
+    };
+    let after_word = trim_blanks_start(rest);
+    if after_word.len() == rest.len() {
+        return false;
+    }
+    let Some(word) = after_word.get(..annotation.len()) else {
+        return false;
+    };
+    let word_ends = after_word.get(annotation.len()).is_none_or(|byte| !byte.is_ascii_alphanumeric());
+    word.eq_ignore_ascii_case(annotation) && word_ends
+}
+
+fn trim_blanks_start(bytes: &[u8]) -> &[u8] {
+    let start = bytes.iter().position(|&byte| byte != b' ' && byte != b'\t').unwrap_or(bytes.len());
+    &bytes[start..]
 }
 
 fn lines(bytes: &[u8]) -> impl Iterator<Item = Line<'_>> {
@@ -92,7 +179,8 @@ fn is_marker_line(line: &[u8], marker: &[u8]) -> bool {
     first_non_blank.is_some_and(|offset| after_dashes[offset..].starts_with(marker))
 }
 
-fn push_blanked(out: &mut String, text: &str) {
+/// Appends `text` with every character but `\n` and `\r` turned into spaces, one per byte.
+pub fn push_blanked(out: &mut String, text: &str) {
     for character in text.chars() {
         match character {
             '\n' | '\r' => out.push(character),
