@@ -135,6 +135,19 @@ pub fn hoist_auth_calls(expr: &str, auth: &AuthFunctions) -> Option<String> {
 /// auth call, bare or in a scalar subquery, on either side: unqualified names, lower-cased
 /// unless quoted. `(select auth.user_id()) = todos.user_id` gives `["user_id"]`.
 pub fn auth_compared_columns(expr: &str, auth: &AuthFunctions) -> Vec<String> {
+    let mut columns: Vec<String> = Vec::new();
+    for (column, _) in &facts(expr, auth).compared_columns {
+        if !columns.contains(column) {
+            columns.push(column.clone());
+        }
+    }
+    columns
+}
+
+/// `auth_compared_columns` with the type each column is cast to in the comparison, as
+/// `format_type` prints it: `owner::uuid = (select auth.user_id()::uuid)` gives
+/// `[("owner", Some("uuid"))]`. Only an index on that cast serves such a comparison.
+pub fn auth_compared_keys(expr: &str, auth: &AuthFunctions) -> Vec<(String, Option<String>)> {
     facts(expr, auth).compared_columns.clone()
 }
 
@@ -150,7 +163,7 @@ struct Facts {
     always_true: bool,
     never_true: bool,
     per_row_calls: Vec<String>,
-    compared_columns: Vec<String>,
+    compared_columns: Vec<(String, Option<String>)>,
     calls: Vec<(Option<String>, String)>,
 }
 
@@ -223,8 +236,8 @@ fn function_calls(expr: &Expr) -> Vec<(Option<String>, String)> {
     calls
 }
 
-fn compared_columns(expr: &Expr, auth: &AuthFunctions) -> Vec<String> {
-    let mut columns: Vec<String> = Vec::new();
+fn compared_columns(expr: &Expr, auth: &AuthFunctions) -> Vec<(String, Option<String>)> {
+    let mut columns: Vec<(String, Option<String>)> = Vec::new();
     let _ = visit_expressions(expr, |expr| {
         let column = match expr {
             Expr::BinaryOp { left, op: BinaryOperator::Eq, right } if is_auth_value(left, auth) => {
@@ -284,12 +297,21 @@ fn is_auth_value(expr: &Expr, auth: &AuthFunctions) -> bool {
     }
 }
 
-/// The column a side of a comparison names, without its table, folded.
-fn column_of(expr: &Expr) -> Option<String> {
+/// The column a side of a comparison names, without its table, folded, with the type it is
+/// cast to (`None`: compared as it is). A cast of a cast has no index to match: `None`.
+fn column_of(expr: &Expr) -> Option<(String, Option<String>)> {
     match expr {
-        Expr::Identifier(ident) => Some(folded(ident)),
-        Expr::CompoundIdentifier(parts) => parts.last().map(folded),
-        Expr::Nested(inner) | Expr::Cast { expr: inner, .. } => column_of(inner),
+        Expr::Identifier(ident) => Some((folded(ident), None)),
+        Expr::CompoundIdentifier(parts) => parts.last().map(|part| (folded(part), None)),
+        Expr::Nested(inner) => column_of(inner),
+        Expr::Cast { kind: CastKind::Cast | CastKind::DoubleColon, expr: inner, data_type, format: None } => {
+            let (column, cast) = column_of(inner)?;
+            if cast.is_some() {
+                return None;
+            }
+            let type_name = crate::sql::normalise_type(&data_type.to_string())?;
+            Some((column, Some(type_name)))
+        }
         _ => None,
     }
 }

@@ -260,3 +260,69 @@ fn runs_once(plan: &str) -> bool {
     }
     true
 }
+
+/// Issue 9: a policy that casts the compared column (`owner_id::uuid = …`) cannot use an
+/// index on the column; NL014's fix, an index on the same cast, is what the planner uses.
+/// The static reading of each index key (`sql::column_cast`) and the live one
+/// (`pg_get_indexdef`) must agree for NL014 to see it.
+#[test]
+fn only_an_index_on_the_cast_serves_a_cast_comparison() {
+    let Some(live) = live("index_on_the_cast") else { return };
+    let _cluster = lock_cluster_objects();
+    let role = Role::create(&live, "cast");
+    let database = live.create_database("index_on_the_cast");
+    let client = database.client();
+    let setup = format!(
+        "CREATE TABLE uploads (id int PRIMARY KEY, owner_id text NOT NULL, path text);
+         INSERT INTO uploads SELECT g, md5((g % 500)::text)::uuid::text, 'p' || g FROM generate_series(1, 20000) g;
+         CREATE INDEX uploads_owner_id_idx ON uploads (owner_id);
+         ALTER TABLE uploads ENABLE ROW LEVEL SECURITY;
+         CREATE POLICY p ON uploads FOR SELECT TO {role} USING (owner_id::uuid = (select auth.user_id()::uuid));
+         GRANT USAGE ON SCHEMA auth TO {role}; GRANT SELECT ON uploads TO {role};
+         ANALYZE uploads;",
+        role = role.name
+    );
+    live.block_on(client.batch_execute(&setup)).unwrap_or_else(|e| panic!("{}", describe(&e)));
+    let plan = |client: &Client| -> String {
+        let sql = format!(
+            "BEGIN; SET LOCAL ROLE {}; SELECT set_config('request.jwt.claims', \
+             '{{\"sub\":\"' || md5('7')::uuid || '\"}}', true)",
+            role.name
+        );
+        live.block_on(client.batch_execute(&sql)).unwrap();
+        let rows = live.block_on(client.query("EXPLAIN SELECT * FROM uploads", &[])).unwrap();
+        live.block_on(client.batch_execute("ROLLBACK")).unwrap();
+        rows.iter().map(|row| row.get::<_, String>(0)).collect::<Vec<_>>().join("\n")
+    };
+    let before = plan(&client);
+    assert!(!before.contains("Index Cond"), "the index on the column served the cast:\n{before}");
+
+    // The index NL014's fix writes for the fixture with this very policy.
+    let selection =
+        neonlint::source::discover(&common::fixture("rules/policy-column-unindexed/bad"), None).unwrap();
+    let run = neonlint::check::run(&[selection], &neonlint::config::Config::default(), None).unwrap();
+    let fix = run
+        .findings
+        .iter()
+        .find(|f| f.rule.code == "NL014" && f.object.name == "uploads")
+        .and_then(|f| f.fix.as_ref())
+        .expect("NL014 writes an index for the cast")
+        .sql
+        .clone();
+    assert!(fix.contains("((owner_id::uuid))"), "{fix}");
+    live.block_on(client.batch_execute(&fix)).unwrap_or_else(|e| panic!("{}\n{fix}", describe(&e)));
+    live.block_on(client.batch_execute("ANALYZE uploads")).unwrap();
+    let after = plan(&client);
+    assert!(after.contains("uploads_owner_id_uuid_idx") && after.contains("Index Cond"), "{after}");
+
+    // Both readings of the key agree: what pg_get_indexdef prints and what was written.
+    let printed: String = live
+        .block_on(
+            client.query_one("SELECT pg_get_indexdef('uploads_owner_id_uuid_idx'::regclass, 1, false)", &[]),
+        )
+        .unwrap()
+        .get(0);
+    let expected = neonlint::model::ColumnCast { column: "owner_id".into(), type_name: "uuid".into() };
+    assert_eq!(neonlint::sql::column_cast(&printed), Some(expected.clone()), "{printed}");
+    assert_eq!(neonlint::sql::column_cast("(owner_id::uuid)"), Some(expected));
+}

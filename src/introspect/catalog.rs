@@ -200,7 +200,13 @@ async fn read_tables<C: GenericClient>(
     }
     for row in reader.query(INDEXES, &[]).await? {
         let Some(table) = table(&row).and_then(|id| catalog.table_mut(id)) else { continue };
-        table.indexes.push(Index { name: row.get("name"), first_column: row.get("first_column") });
+        let first_cast =
+            row.get::<_, Option<String>>("first_key").as_deref().and_then(crate::sql::column_cast);
+        table.indexes.push(Index {
+            name: row.get("name"),
+            first_column: row.get("first_column"),
+            first_cast,
+        });
     }
     Ok(ids)
 }
@@ -436,7 +442,8 @@ const POLICIES: &str = concat!(
 
 /// Indexes, primary keys and unique constraints; `indkey[0]` is 0 for an expression.
 const INDEXES: &str = concat!(
-    "SELECT c.oid, ic.relname::text AS name, att.attname::text AS first_column FROM ",
+    "SELECT c.oid, ic.relname::text AS name, att.attname::text AS first_column, \
+     CASE WHEN i.indkey[0] = 0 THEN pg_catalog.pg_get_indexdef(i.indexrelid, 1, false) END AS first_key FROM ",
     relations_from!(),
     " JOIN pg_catalog.pg_index i ON i.indrelid = c.oid \
      JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid \

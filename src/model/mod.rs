@@ -95,6 +95,15 @@ pub struct Index {
     pub name: String,
     /// The column the index leads with; `None` when it leads with an expression.
     pub first_column: Option<String>,
+    /// When it leads with a column cast to a type (`((owner)::uuid)`), that cast.
+    pub first_cast: Option<ColumnCast>,
+}
+
+/// A column cast to a type, with the type as `format_type` prints it.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ColumnCast {
+    pub column: String,
+    pub type_name: String,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -7,13 +7,19 @@
 //! dropped column takes only the indexes that lead with it.
 
 use super::Replay;
-use crate::model::{Index, TableId, TableKind};
+use crate::model::{ColumnCast, Index, TableId, TableKind};
 use crate::sql::ObjectRef;
 
 impl Replay {
     /// `CREATE INDEX`: on tables and materialized views only; a name already used by a
     /// relation of the schema fails the statement.
-    pub(super) fn create_index(&mut self, name: Option<&str>, table: &ObjectRef, first_column: Option<&str>) {
+    pub(super) fn create_index(
+        &mut self,
+        name: Option<&str>,
+        table: &ObjectRef,
+        first_column: Option<&str>,
+        first_cast: Option<&ColumnCast>,
+    ) {
         let Some(id) = self.resolve_table(table) else { return };
         let Some(table) = self.catalog.table(id) else { return };
         if !(table.kind.has_rows() || table.kind == TableKind::MaterializedView) {
@@ -29,7 +35,7 @@ impl Replay {
                 "idx",
             ),
         };
-        self.add_index(id, name, first_column.map(str::to_string));
+        self.add_index(id, name, first_column.map(str::to_string), first_cast.cloned());
     }
 
     /// A primary key or unique constraint's index, named after the constraint or, when it
@@ -44,13 +50,19 @@ impl Replay {
             Some(name) => name.to_string(),
             None => self.choose_relation_name(&table.schema, &table.name, Some(first_column), "key"),
         };
-        self.add_index(id, name, Some(first_column.to_string()));
+        self.add_index(id, name, Some(first_column.to_string()), None);
     }
 
-    fn add_index(&mut self, id: TableId, name: String, first_column: Option<String>) {
+    fn add_index(
+        &mut self,
+        id: TableId,
+        name: String,
+        first_column: Option<String>,
+        first_cast: Option<ColumnCast>,
+    ) {
         if let Some(table) = self.catalog.table_mut(id) {
             self.index_tables.entry(name.clone()).or_default().push(id);
-            table.indexes.push(Index { name, first_column });
+            table.indexes.push(Index { name, first_column, first_cast });
         }
     }
 

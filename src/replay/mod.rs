@@ -514,8 +514,8 @@ impl Replay {
             StatementKind::CreateSequence { name, temporary } => self.create_sequence(name, *temporary, span),
             StatementKind::AlterSequence { name, action } => self.alter_sequence(name, action),
             StatementKind::DropSequences { names, cascade } => self.drop_sequences(names, *cascade),
-            StatementKind::CreateIndex { name, table, first_column } => {
-                self.create_index(name.as_deref(), table, first_column.as_deref())
+            StatementKind::CreateIndex { name, table, first_column, first_cast } => {
+                self.create_index(name.as_deref(), table, first_column.as_deref(), first_cast.as_ref())
             }
             StatementKind::DropIndexes { names } => self.drop_indexes(names),
             StatementKind::ReloadSchemaCache => self.schema_cache_reloaded(),

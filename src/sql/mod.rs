@@ -11,6 +11,7 @@
 //! but never the `Catalog`: applying statements is `replay`'s job.
 
 pub mod body;
+mod cast;
 mod classify;
 mod cursor;
 mod do_block;
@@ -25,6 +26,7 @@ use crate::model::{
     Column, DefaultObjectType, FileId, PolicyCommand, Privileges, SequenceName, Span, TableKind,
 };
 
+pub use cast::column_cast;
 pub use fallback::is_serial;
 pub use ident::{quote_ident, quote_qualified, rename_column, rename_qualifier, unquote};
 pub use parse::parse_file;
@@ -173,6 +175,8 @@ pub enum StatementKind {
         table: ObjectRef,
         /// The column the index leads with; `None` for an expression.
         first_column: Option<String>,
+        /// When it leads with a column cast to a type (`(owner::uuid)`), that cast.
+        first_cast: Option<crate::model::ColumnCast>,
     },
     DropIndexes {
         names: Vec<ObjectRef>,

@@ -80,7 +80,8 @@ impl Cursor<'_> {
         }
         let (start, end) = self.parenthesized()?;
         let first_column = Cursor::new(&self.source[start..end]).index_column();
-        Some(StatementKind::CreateIndex { name, table, first_column })
+        let first_cast = first_expression(&self.source[start..end]).and_then(crate::sql::column_cast);
+        Some(StatementKind::CreateIndex { name, table, first_column, first_cast })
     }
 
     /// The first element of an index's column list when it is a plain column (with an
@@ -268,6 +269,27 @@ fn reload_or_other(channel: &str, payload: Option<&str>) -> StatementKind {
     if channel == RELOAD_CHANNEL && reloads { StatementKind::ReloadSchemaCache } else { StatementKind::Other }
 }
 
+/// The parenthesized expression an index's key list starts with (`(owner::uuid) ASC, id`
+/// gives `(owner::uuid)`); `None` when the first key is a column.
+fn first_expression(keys: &str) -> Option<&str> {
+    let mut tokens = crate::sql::lexer::Lexer::new(keys).filter(|token| !token.is_comment());
+    let open = tokens.next().filter(|token| token.kind == TokenKind::Punct(b'('))?;
+    let mut depth = 1;
+    for token in tokens {
+        match token.kind {
+            TokenKind::Punct(b'(') => depth += 1,
+            TokenKind::Punct(b')') => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(&keys[open.start..token.end]);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::read;
@@ -339,18 +361,25 @@ mod tests {
                 name: Some("todos_user".into()),
                 table: name(Some("public"), "todos"),
                 first_column: Some("user_id".into()),
+                first_cast: None
             })
         );
         assert_eq!(
             read("create index on todos (lower(title))"),
-            Some(StatementKind::CreateIndex { name: None, table: name(None, "todos"), first_column: None })
+            Some(StatementKind::CreateIndex {
+                name: None,
+                table: name(None, "todos"),
+                first_column: None,
+                first_cast: None
+            })
         );
         assert_eq!(
             read("CREATE INDEX i ON t ((a + 1))"),
             Some(StatementKind::CreateIndex {
                 name: Some("i".into()),
                 table: name(None, "t"),
-                first_column: None
+                first_column: None,
+                first_cast: None
             })
         );
         assert_eq!(
@@ -358,7 +387,8 @@ mod tests {
             Some(StatementKind::CreateIndex {
                 name: Some("i".into()),
                 table: name(None, "t"),
-                first_column: Some("A".into())
+                first_column: Some("A".into()),
+                first_cast: None
             })
         );
         assert_eq!(
