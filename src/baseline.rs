@@ -53,13 +53,15 @@ pub fn render(findings: &[Finding]) -> String {
 
 /// Reads a baseline file, or says what is wrong with it and what to do.
 pub fn load(path: &Path) -> Result<Baseline, String> {
-    let text = std::fs::read_to_string(path).map_err(|error| {
-        format!(
-            "cannot read the baseline `{}`: {error}; write one with `neonlint baseline {}`",
-            path.display(),
-            path.display()
-        )
-    })?;
+    let text = crate::input::read_bytes(path, crate::input::BASELINE_LIMIT)
+        .and_then(crate::input::decode)
+        .map_err(|error| {
+            format!(
+                "cannot read the baseline `{}`: {error}; write one with `neonlint baseline {}`",
+                path.display(),
+                path.display()
+            )
+        })?;
     let file: BaselineFile = serde_json::from_str(&text).map_err(|error| {
         format!(
             "the baseline `{}` is not a neonlint baseline ({error}); write it again with `neonlint baseline`",

@@ -12,7 +12,8 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use crate::config::Config;
-use crate::model::{Catalog, FileId, Span};
+use crate::input::{self, InputError};
+use crate::model::{Catalog, FileId};
 use crate::placeholders::Placeholders;
 use crate::replay::{Options, Replay, Touch};
 use crate::rules::{self, Finding, Object, ObjectKind, Settings};
@@ -40,12 +41,23 @@ pub struct Notice {
     pub message: String,
 }
 
+/// A migration file that could not be read (an I/O error, not a regular file, too large,
+/// binary, UTF-16, not UTF-8). The other files are still checked, but the run is
+/// incomplete, and the command ends with exit code 2.
+#[derive(Debug)]
+pub struct UnreadableFile {
+    pub display: String,
+    pub error: InputError,
+}
+
 /// Everything one `check` produced.
 #[derive(Default)]
 pub struct Run {
     pub files: Vec<File>,
     pub findings: Vec<Finding>,
     pub notices: Vec<Notice>,
+    /// Migrations that could not be read; the findings are those of the others.
+    pub unreadable: Vec<UnreadableFile>,
     pub statement_count: usize,
     /// The replayed catalog of each migration set, in argument order.
     pub catalogs: Vec<Catalog>,
@@ -61,8 +73,8 @@ impl Run {
 struct Loaded {
     text: Arc<str>,
     parsed: ParsedFile,
-    /// Why the file could not be used, with the line it concerns.
-    unreadable: Option<(String, u32)>,
+    /// Why the file could not be read.
+    unreadable: Option<InputError>,
     /// Its `neonlint-ignore` comments, or the first one that names an unknown rule.
     suppressions: Result<Vec<Suppression>, DirectiveError>,
     /// What the placeholder substitution could not fill in, for the user.
@@ -86,11 +98,27 @@ impl std::error::Error for CheckError {}
 /// is replayed after the last migration of each set, as if it were one more file; tests
 /// use it to replay a fix.
 pub fn run(selections: &[Selection], config: &Config, extra: Option<&str>) -> Result<Run, CheckError> {
+    run_with(selections, config, extra, true)
+}
+
+/// `run` for a report: each set's catalog is dropped as soon as its rules have run
+/// (`Run::catalogs` stays empty), so a large schema's catalog and its findings are not
+/// held at the same time as the report.
+pub fn run_for_report(selections: &[Selection], config: &Config) -> Result<Run, CheckError> {
+    run_with(selections, config, None, false)
+}
+
+fn run_with(
+    selections: &[Selection],
+    config: &Config,
+    extra: Option<&str>,
+    keep_catalogs: bool,
+) -> Result<Run, CheckError> {
     let mut run = Run::default();
     let settings = config.settings();
     let mut config_suppressions = suppress::from_config(config);
     for selection in selections {
-        check_set(&mut run, selection, config, &settings, extra, &mut config_suppressions)?;
+        check_set(&mut run, selection, config, &settings, extra, &mut config_suppressions, keep_catalogs)?;
     }
     // Whether a configured ignore is used can only be told from a full run that checked
     // something.
@@ -122,10 +150,11 @@ fn check_set(
     settings: &Settings,
     extra: Option<&str>,
     config_suppressions: &mut [Suppression],
+    keep_catalog: bool,
 ) -> Result<(), CheckError> {
     let first_id = run.files.len();
     let SetResult { mut findings, touches, suppressions, catalog } =
-        analyse_set(run, selection, config, settings, extra, config_suppressions)?;
+        analyse_set(run, selection, config, settings, extra, config_suppressions, keep_catalog)?;
 
     // Changed-files mode: findings in the chosen files, or about objects they create or
     // alter. Findings with no location (schema-wide) belong to full runs only.
@@ -151,8 +180,8 @@ fn check_set(
             findings.push(suppression.unused_finding(display));
         }
     }
-    run.findings.extend(findings);
-    run.catalogs.push(catalog);
+    append(&mut run.findings, findings);
+    run.catalogs.extend(catalog);
     Ok(())
 }
 
@@ -163,7 +192,8 @@ struct SetResult {
     touches: Vec<Touch>,
     /// The set's comment suppressions, marked used or not.
     suppressions: Vec<Suppression>,
-    catalog: Catalog,
+    /// The replayed catalog, when the caller keeps it.
+    catalog: Option<Catalog>,
 }
 
 /// Reads, replays and checks one set; its files are added to `run`.
@@ -174,6 +204,7 @@ fn analyse_set(
     settings: &Settings,
     extra: Option<&str>,
     config_suppressions: &mut [Suppression],
+    keep_catalog: bool,
 ) -> Result<SetResult, CheckError> {
     let set = &selection.set;
     let layout = set.layout;
@@ -218,7 +249,7 @@ fn analyse_set(
                 message: note.clone(),
             });
         }
-        findings.extend(problem_findings(&file.display, id, &loaded, &mut run.notices));
+        findings.extend(problem_findings(&file.display, id, &loaded.parsed, &mut run.notices));
         match loaded.suppressions {
             Ok(_) if !config.suppressions => {}
             Ok(found) => suppressions.extend(found),
@@ -228,6 +259,9 @@ fn analyse_set(
                     file.display, error.line, error.message
                 )));
             }
+        }
+        if let Some(error) = loaded.unreadable {
+            run.unreadable.push(UnreadableFile { display: file.display.clone(), error });
         }
         run.files.push(File {
             id,
@@ -245,6 +279,14 @@ fn analyse_set(
     // only describe an empty database. `source` already said why nothing was found.
     let replayed_nothing = set_statements == 0 && extra.is_none();
     let mut found = if replayed_nothing { Vec::new() } else { rules::check(&catalog, settings) };
+    // Dropped as soon as the rules have run unless the caller wants it: a large schema's
+    // catalog need not be held at the same time as its findings and the report.
+    let catalog = if keep_catalog {
+        Some(catalog)
+    } else {
+        drop(catalog);
+        None
+    };
     // Findings about a whole migration file (NL017) are named by the file.
     for finding in
         found.iter_mut().filter(|f| f.object.kind == ObjectKind::Statement && f.object.name.is_empty())
@@ -253,7 +295,7 @@ fn analyse_set(
             finding.object.name = file.display.clone();
         }
     }
-    findings.extend(found);
+    append(&mut findings, found);
     findings = suppress::apply(findings, &mut suppressions, &touches);
     findings = suppress::apply(findings, config_suppressions, &touches);
 
@@ -299,35 +341,29 @@ fn chosen_files(only: &[PathBuf], files: &[File]) -> HashSet<FileId> {
         .collect()
 }
 
-/// Reads one file: binary, non-UTF-8 and unreadable files become a problem, not an error.
-/// Placeholders are replaced first; the text kept for the report is the substituted one, so
-/// every span points into the text it was computed on (lines never move).
-fn load(path: &Path, layout: Layout, placeholders: &Placeholders, id: FileId) -> Loaded {
-    let unreadable = |message: String, line: u32| Loaded {
-        text: Arc::from(""),
-        parsed: ParsedFile::default(),
-        unreadable: Some((message, line)),
-        suppressions: Ok(Vec::new()),
-        placeholder_note: None,
-    };
-    let bytes = match std::fs::read(path) {
-        Ok(bytes) => bytes,
-        Err(error) => {
-            return unreadable(format!("cannot read this file ({error}); check its permissions"), 1);
-        }
-    };
-    if bytes.iter().take(8192).any(|&byte| byte == 0) {
-        return unreadable("this file looks binary (it contains NUL bytes), not SQL".to_string(), 1);
+/// `more` added to `into` without a copy when `into` is empty, and without spare capacity
+/// otherwise: findings can number in the hundreds of thousands.
+fn append(into: &mut Vec<Finding>, more: Vec<Finding>) {
+    if into.is_empty() {
+        *into = more;
+    } else {
+        into.reserve_exact(more.len());
+        into.extend(more);
     }
-    let text = match String::from_utf8(bytes) {
+}
+
+/// Reads one file. One that cannot be read (see `UnreadableFile`) replays as empty.
+fn load(path: &Path, layout: Layout, placeholders: &Placeholders, id: FileId) -> Loaded {
+    let text = match input::read_bytes(path, input::MIGRATION_LIMIT).and_then(input::decode) {
         Ok(text) => text,
         Err(error) => {
-            let valid = error.utf8_error().valid_up_to();
-            let line = error.as_bytes()[..valid].iter().filter(|&&b| b == b'\n').count() as u32 + 1;
-            return unreadable(
-                format!("this file is not UTF-8 (invalid byte at offset {valid}); save it as UTF-8"),
-                line,
-            );
+            return Loaded {
+                text: Arc::from(""),
+                parsed: ParsedFile::default(),
+                unreadable: Some(error),
+                suppressions: Ok(Vec::new()),
+                placeholder_note: None,
+            };
         }
     };
     let (placeholder_note, replaced) = {
@@ -347,18 +383,15 @@ fn load(path: &Path, layout: Layout, placeholders: &Placeholders, id: FileId) ->
     Loaded { text: Arc::from(text), parsed, unreadable: None, suppressions, placeholder_note }
 }
 
-/// Parse errors and unreadable files are NL000 findings; `DO` blocks are notices.
-fn problem_findings(display: &str, file: FileId, loaded: &Loaded, notices: &mut Vec<Notice>) -> Vec<Finding> {
+/// Parse errors are NL000 findings; `DO` blocks and includes are notices.
+fn problem_findings(
+    display: &str,
+    file: FileId,
+    parsed: &ParsedFile,
+    notices: &mut Vec<Notice>,
+) -> Vec<Finding> {
     let mut findings = Vec::new();
-    if let Some((message, line)) = &loaded.unreadable {
-        let span = Span { file, line: *line, column: 1, start: 0, end: 0 };
-        let help = "fix or remove the file; the other migrations were still checked".to_string();
-        findings.push(
-            Finding::new("NL000", Object::statement(display), message.clone(), help, Some(span))
-                .with_label("not read"),
-        );
-    }
-    for problem in &loaded.parsed.problems {
+    for problem in &parsed.problems {
         let location = problem.location;
         match problem.kind {
             ProblemKind::NotAnalyzed => notices.push(Notice {
@@ -462,7 +495,7 @@ mod tests {
             let mut analysed = Run::default();
             let mut config_suppressions = Vec::new();
             let result =
-                analyse_set(&mut analysed, &full, &config, &settings, None, &mut config_suppressions)
+                analyse_set(&mut analysed, &full, &config, &settings, None, &mut config_suppressions, true)
                     .unwrap();
             for file in &analysed.files {
                 let chosen = HashSet::from([file.id]);

@@ -21,6 +21,9 @@ use crate::rules::{self, Finding, Settings, Severity};
 use crate::source::{self, Layout, new_migration};
 use crate::suppress;
 
+/// How long `neonlint db` waits for the server to take the Terminate message at the end.
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
+
 #[derive(Parser, Debug)]
 #[command(
     name = "neonlint",
@@ -91,10 +94,10 @@ struct DbArgs {
     /// Check `neon_superuser` on every database the role can see, not only the connected one
     #[arg(long)]
     all_databases: bool,
-    /// Seconds to wait for the connection
+    /// Seconds the connection may take: name lookup, TCP, TLS and authentication
     #[arg(long, value_name = "SECONDS", default_value_t = 10)]
     connect_timeout: u64,
-    /// Seconds each catalog query may run
+    /// Seconds each catalog query may run on the server; the whole catalog read may take one more
     #[arg(long, value_name = "SECONDS", default_value_t = 30)]
     statement_timeout: u64,
     #[command(flatten)]
@@ -214,16 +217,26 @@ fn check_command(args: CheckArgs) -> Result<ExitCode, Error> {
     if let Some(fix_out) = &args.common.fix_out {
         refuse_to_overwrite_a_migration(fix_out, &selections)?;
     }
-    let mut run = check::run(&selections, &config, None)?;
+    let mut run = check::run_for_report(&selections, &config)?;
     print_notices(&run);
     run.findings = apply_baseline(run.findings, args.common.baseline.as_deref())?;
 
     if let Some(fix_out) = &args.common.fix_out {
-        write_atomically(fix_out, &fix::render(&run.findings, &command_line()))?;
+        // A fix computed without some migrations could undo or repeat what they do.
+        if run.unreadable.is_empty() {
+            write_atomically(fix_out, &fix::render(&run.findings, &command_line()))?;
+        } else {
+            eprintln!(
+                "neonlint: note: did not write `{}`: some migrations could not be read (below)",
+                fix_out.display()
+            );
+        }
     }
     let summary = Summary::new(&run.findings, run.files.len(), run.statement_count);
-    let rendered = render(args.common.format, &run.findings, &run, summary, &report::files_subject(summary));
-    print_stdout(&rendered)?;
+    print_report(args.common.format, &run.findings, &run, summary, &report::files_subject(summary))?;
+    if print_unreadable(&run) {
+        return Ok(ExitCode::from(2));
+    }
     Ok(exit_code(&run.findings, args.common.fail_on))
 }
 
@@ -327,8 +340,9 @@ fn fix_command(dry_run: bool, args: CheckArgs) -> Result<ExitCode, Error> {
             "`neonlint fix` writes one migration into one migrations folder; pass one folder".to_string(),
         ));
     };
-    let mut run = check::run(&selections, &config, None)?;
+    let mut run = check::run_for_report(&selections, &config)?;
     print_notices(&run);
+    refuse_partial_run(&run, "write the fix migration")?;
     run.findings = apply_baseline(run.findings, args.common.baseline.as_deref())?;
     let blocks = fix::for_migration(fix::blocks(&run.findings));
     let (statements, notes) = fix::statements(&blocks);
@@ -372,8 +386,9 @@ fn fix_command(dry_run: bool, args: CheckArgs) -> Result<ExitCode, Error> {
 fn baseline_command(file: &Path, args: CheckArgs) -> Result<ExitCode, Error> {
     let config = load_config(&args.common)?;
     let selections = select(&args, &config)?;
-    let run = check::run(&selections, &config, None)?;
+    let run = check::run_for_report(&selections, &config)?;
     print_notices(&run);
+    refuse_partial_run(&run, &format!("write the baseline `{}`", source::display_path(file)))?;
     write_atomically(file, &baseline::render(&run.findings))?;
     eprintln!(
         "neonlint: wrote {} with {} finding{}; use it with `neonlint check --baseline {}`",
@@ -385,20 +400,29 @@ fn baseline_command(file: &Path, args: CheckArgs) -> Result<ExitCode, Error> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The report in `format`; `subject` says what was checked, for the human summary line.
-fn render(
+/// Writes the report in `format` to stdout as it is rendered, so a large report is never
+/// held in memory whole; `subject` says what was checked, for the human summary line.
+fn print_report(
     format: Format,
     findings: &[Finding],
     sources: &dyn Sources,
     summary: Summary,
     subject: &str,
-) -> String {
-    match format {
-        Format::Human => report::render_human(findings, sources, summary, color_choice(), subject),
-        Format::Json => report::render_json(findings, sources, summary),
-        Format::Sarif => report::render_sarif(findings, sources, summary),
-        Format::Github => report::render_github(findings, sources, summary),
-        Format::Gcc => report::render_gcc(findings, sources, summary),
+) -> Result<(), Error> {
+    let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+    let written = match format {
+        Format::Human => {
+            report::write_human(&mut stdout, findings, sources, summary, color_choice(), subject)
+        }
+        Format::Json => report::write_json(&mut stdout, findings, sources, summary),
+        Format::Sarif => stdout.write_all(report::render_sarif(findings, sources, summary).as_bytes()),
+        Format::Github => report::write_github(&mut stdout, findings, sources, summary),
+        Format::Gcc => report::write_gcc(&mut stdout, findings, sources, summary),
+    };
+    match written.and_then(|()| stdout.flush()) {
+        // A closed pipe (`neonlint … | head`) is not an error worth reporting.
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.map_err(|error| Error(format!("cannot write the report: {error}"))),
     }
 }
 
@@ -430,14 +454,24 @@ fn db_command(args: DbArgs) -> Result<ExitCode, Error> {
         .enable_all()
         .build()
         .map_err(|e| Error(format!("cannot start the async runtime: {e}")))?;
-    let (catalog, target) = runtime.block_on(async {
+    // The connect timeout bounds the connection and the statement timeout the catalog read,
+    // on the server and here, so a server that stops answering cannot hold the run.
+    let read = runtime.block_on(async {
         let mut connection = connect::connect(&options).await.map_err(|error| Error(error.to_string()))?;
         let target = connection.target.clone();
-        match introspect::read(&mut connection.client, &scope, statement_timeout).await {
+        let read = introspect::read(&mut connection.client, &scope, statement_timeout).await;
+        // A server that stopped answering gets no goodbye; any other gets Terminate.
+        if !matches!(&read, Err(error) if matches!(error.kind, introspect::ReadErrorKind::Stalled(_))) {
+            connection.close(CLOSE_TIMEOUT).await;
+        }
+        match read {
             Ok((catalog, _)) => Ok((catalog, target)),
             Err(error) => Err(Error(introspect::describe_error(&error, &target, statement_timeout))),
         }
-    })?;
+    });
+    // A name lookup still running on a blocking thread must not hold the exit.
+    runtime.shutdown_background();
+    let (catalog, target) = read?;
 
     let settings = Settings { explain_console_grants: false, ..config.settings() };
     let findings = rules::check(&catalog, &settings);
@@ -452,9 +486,34 @@ fn db_command(args: DbArgs) -> Result<ExitCode, Error> {
     }
     let summary = Summary::new(&findings, 0, 0);
     let subject = format!("in database `{}` ({target})", target.database);
-    let rendered = render(args.common.format, &findings, &NoSources, summary, &subject);
-    print_stdout(&rendered)?;
+    print_report(args.common.format, &findings, &NoSources, summary, &subject)?;
     Ok(exit_code(&findings, args.common.fail_on))
+}
+
+/// Says which migrations could not be read, and why; `true` when there were any. The
+/// run then ends with exit code 2 whatever `--fail-on` says: its findings miss what those
+/// files do.
+fn print_unreadable(run: &Run) -> bool {
+    let mut stderr = std::io::stderr().lock();
+    for file in &run.unreadable {
+        let _ = writeln!(
+            stderr,
+            "neonlint: error: cannot read the migration `{}`: {}. The other migrations were checked without \
+             it, so the findings may be incomplete",
+            file.display, file.error
+        );
+    }
+    !run.unreadable.is_empty()
+}
+
+/// The error for commands that must not act on a partial run (`fix`, `baseline`).
+fn refuse_partial_run(run: &Run, what: &str) -> Result<(), Error> {
+    if print_unreadable(run) {
+        return Err(Error(format!(
+            "did not {what}: some migrations could not be read; fix them and run again"
+        )));
+    }
+    Ok(())
 }
 
 fn print_notices(run: &Run) {

@@ -133,9 +133,16 @@ impl Config {
                 None => return Ok(Config::default()),
             },
         };
-        let text = std::fs::read_to_string(&path).map_err(|error| ConfigError {
-            path: path.clone(),
-            message: format!("cannot read it ({error}); check the path given to --config"),
+        let text = crate::input::read_settings_text(&path).map_err(|error| {
+            // The hint depends on whether the user named the file or neonlint found it.
+            let hint = match explicit {
+                Some(_) => "check the path given to --config".to_string(),
+                None => format!(
+                    "neonlint found it by searching upward from the current folder; make it readable, or \
+                     pass another file with --config (an empty `{FILE_NAME}` keeps the defaults)"
+                ),
+            };
+            ConfigError { path: path.clone(), message: format!("{error}; {hint}") }
         })?;
         Config::parse(&text, &path)
     }
@@ -145,6 +152,13 @@ impl Config {
         let raw: RawConfig = toml::from_str(text).map_err(|e| error(describe_toml_error(&e, text)))?;
         let mut config = Config { path: Some(path.to_path_buf()), ..Config::default() };
         if let Some(schemas) = raw.exposed_schemas {
+            if schemas.is_empty() {
+                return Err(error(
+                    "`exposed_schemas` is empty, so nothing would be checked: list the schemas the Data API \
+                     exposes (Neon's default is [\"public\"]), or remove the key to use it"
+                        .to_string(),
+                ));
+            }
             config.exposed_schemas = schemas;
         }
         if let Some(roles) = raw.api_roles {
@@ -193,8 +207,11 @@ impl Config {
             let rule = lookup_rule(&key).map_err(|message| error(format!("in [rules]: {message}")))?;
             config.levels.insert(rule.code, level);
         }
+        // Line starts once: finding each entry's line from the start of the text made 100,000
+        // entries take minutes.
+        let line_starts = crate::text::line_starts(text);
         for ignore in raw.ignore {
-            let line = line_of(text, ignore.rule.span().start);
+            let line = line_starts.partition_point(|&start| start <= ignore.rule.span().start) as u32;
             let name = ignore.rule.get_ref().trim();
             let rule = if name == "*" {
                 None
@@ -450,5 +467,29 @@ mod tests {
         assert!(error.contains("line 1") && error.contains("bool"), "{error}");
         let error = parse("[rules]\nNL001 = \"loud\"\n").unwrap_err();
         assert!(error.contains("loud"), "{error}");
+    }
+
+    #[test]
+    fn empty_exposed_schemas_is_an_error_like_empty_api_roles() {
+        let error = parse("exposed_schemas = []").unwrap_err();
+        assert!(error.contains("`exposed_schemas` is empty"), "{error}");
+        let error = parse("api_roles = []").unwrap_err();
+        assert!(error.contains("`api_roles` is empty"), "{error}");
+    }
+
+    #[test]
+    fn unreadable_config_found_by_search_does_not_blame_the_flag() {
+        let folder = std::env::temp_dir().join(format!("neonlint-config-{}", std::process::id()));
+        let nested = folder.join("a/b");
+        std::fs::create_dir_all(&nested).unwrap();
+        // UTF-16 cannot be read, whoever runs the test (root reads a file without permissions).
+        std::fs::write(folder.join(FILE_NAME), [0xff, 0xfe, b'x', 0]).unwrap();
+        let found = Config::load(None, &nested).unwrap_err().to_string();
+        assert!(found.contains("searching upward"), "{found}");
+        assert!(!found.contains("check the path given to --config"), "{found}");
+        assert!(found.contains("UTF-16"), "{found}");
+        let given = Config::load(Some(&folder.join(FILE_NAME)), &nested).unwrap_err().to_string();
+        assert!(given.contains("check the path given to --config"), "{given}");
+        let _ = std::fs::remove_dir_all(&folder);
     }
 }

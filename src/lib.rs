@@ -11,6 +11,7 @@ pub mod check;
 pub mod cli;
 pub mod config;
 pub mod fix;
+pub mod input;
 pub mod introspect;
 pub mod model;
 pub mod placeholders;

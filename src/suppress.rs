@@ -5,7 +5,7 @@
 //!
 //! This runs after the rules, on findings; it never changes what the rules see.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use crate::config::{self, Config};
 use crate::model::{FileId, Span};
@@ -81,7 +81,8 @@ fn scan_comments(
     suppressions: &mut Vec<Suppression>,
 ) -> Result<(), DirectiveError> {
     let mut offset = from;
-    for line in text[from..to].split_inclusive('\n') {
+    // A lone CR ends a `--` comment, as in PostgreSQL; a CRLF gives an empty piece.
+    for line in text[from..to].split_inclusive(['\n', '\r']) {
         let start = offset;
         offset += line.len();
         let trimmed = line.trim_start();
@@ -151,18 +152,36 @@ pub fn unused_config_findings(suppressions: &[Suppression]) -> Vec<Finding> {
 }
 
 /// Removes the findings a suppression covers and marks those suppressions used.
+///
+/// Each finding is checked against the few suppressions that can cover it, found through
+/// `SuppressionIndex` and `TouchIndex`, so the cost grows with findings plus suppressions,
+/// not with their product (100,000 `[[ignore]]` entries never finished before).
 pub fn apply(findings: Vec<Finding>, suppressions: &mut [Suppression], touches: &[Touch]) -> Vec<Finding> {
     if suppressions.is_empty() {
         return findings;
     }
-    let touched = CommentTouches::index(suppressions, touches);
+    let touch_index = TouchIndex::new(touches);
+    let index = SuppressionIndex::new(suppressions);
+    let mut candidates = Vec::new();
     findings
         .into_iter()
         .filter(|finding| {
+            let subject = Subject {
+                finding,
+                key: object_key(&finding.object),
+                touching: touch_index
+                    .touching(&finding.object)
+                    .map(|touch| (touch.file, touch.statement_start))
+                    .collect(),
+            };
+            candidates.clear();
+            index.candidates(&subject, &mut candidates);
+            candidates.sort_unstable();
+            candidates.dedup();
             let mut suppressed = false;
-            for suppression in suppressions.iter_mut() {
-                if suppression.covers(finding, &touched) {
-                    suppression.used = true;
+            for &candidate in &candidates {
+                if suppressions[candidate].covers(&subject) {
+                    suppressions[candidate].used = true;
                     suppressed = true;
                 }
             }
@@ -171,52 +190,98 @@ pub fn apply(findings: Vec<Finding>, suppressions: &mut [Suppression], touches: 
         .collect()
 }
 
-/// What the statements and files that carry comment suppressions touched, indexed once
-/// per run (a scan of every touch for every finding is quadratic on large folders).
-struct CommentTouches<'a> {
-    by_statement: HashMap<(FileId, usize), TouchIndex<'a>>,
-    by_file: HashMap<FileId, TouchIndex<'a>>,
+/// A finding with what matching it needs, computed once.
+struct Subject<'a> {
+    finding: &'a Finding,
+    key: String,
+    /// The statements that touch the finding's object.
+    touching: Vec<(FileId, usize)>,
 }
 
-impl<'a> CommentTouches<'a> {
-    fn index(suppressions: &[Suppression], touches: &'a [Touch]) -> CommentTouches<'a> {
-        let mut statements = HashSet::new();
-        let mut files = HashSet::new();
-        for suppression in suppressions {
+/// Suppressions by what a finding must have for them to cover it: its object key (exact,
+/// or the literal part of a glob before its first wildcard), its file, or the statement
+/// it is located in or touched by. `candidates` is a superset; `covers` decides.
+#[derive(Default)]
+struct SuppressionIndex {
+    exact_keys: HashMap<String, Vec<usize>>,
+    glob_prefixes: HashMap<String, Vec<usize>>,
+    files: HashMap<FileId, Vec<usize>>,
+    /// Statement suppressions per file, by the statement's range, sorted by its start.
+    statements: HashMap<FileId, Vec<(usize, usize, usize)>>,
+}
+
+impl SuppressionIndex {
+    fn new(suppressions: &[Suppression]) -> SuppressionIndex {
+        let mut index = SuppressionIndex::default();
+        for (position, suppression) in suppressions.iter().enumerate() {
             match &suppression.scope {
-                Scope::Statement { comment, start, .. } => {
-                    statements.insert((comment.file, *start));
+                Scope::Config { object, .. } => match object.find(['*', '?']) {
+                    None => index.exact_keys.entry(object.clone()).or_default().push(position),
+                    Some(wildcard) => {
+                        index.glob_prefixes.entry(object[..wildcard].to_string()).or_default().push(position)
+                    }
+                },
+                Scope::File { comment } => index.files.entry(comment.file).or_default().push(position),
+                Scope::Statement { comment, start, end } => {
+                    index.statements.entry(comment.file).or_default().push((*start, *end, position))
                 }
-                Scope::File { comment } => {
-                    files.insert(comment.file);
+            }
+        }
+        for ranges in index.statements.values_mut() {
+            ranges.sort_unstable();
+        }
+        index
+    }
+
+    fn candidates(&self, subject: &Subject, out: &mut Vec<usize>) {
+        if let Some(exact) = self.exact_keys.get(&subject.key) {
+            out.extend(exact);
+        }
+        if !self.glob_prefixes.is_empty() {
+            for (boundary, _) in subject.key.char_indices().chain([(subject.key.len(), ' ')]) {
+                if let Some(globs) = self.glob_prefixes.get(&subject.key[..boundary]) {
+                    out.extend(globs);
                 }
-                Scope::Config { .. } => {}
             }
         }
-        let mut touched = CommentTouches { by_statement: HashMap::new(), by_file: HashMap::new() };
-        if statements.is_empty() && files.is_empty() {
-            return touched;
-        }
-        let mut by_statement: HashMap<(FileId, usize), Vec<&Touch>> = HashMap::new();
-        let mut by_file: HashMap<FileId, Vec<&Touch>> = HashMap::new();
-        for touch in touches {
-            let statement = (touch.file, touch.statement_start);
-            if statements.contains(&statement) {
-                by_statement.entry(statement).or_default().push(touch);
-            }
-            if files.contains(&touch.file) {
-                by_file.entry(touch.file).or_default().push(touch);
+        let location = subject.finding.location;
+        let files =
+            location.map(|at| at.file).into_iter().chain(subject.touching.iter().map(|(file, _)| *file));
+        for file in files {
+            if let Some(in_file) = self.files.get(&file) {
+                out.extend(in_file);
             }
         }
-        touched.by_statement =
-            by_statement.into_iter().map(|(key, found)| (key, TouchIndex::new(found))).collect();
-        touched.by_file = by_file.into_iter().map(|(key, found)| (key, TouchIndex::new(found))).collect();
-        touched
+        if let Some(at) = location
+            && let Some(ranges) = self.statements.get(&at.file)
+        {
+            // Statements do not overlap: only those starting at or before the finding can
+            // hold it, and of those, the last few (several directives above one statement).
+            let before = ranges.partition_point(|(start, _, _)| *start <= at.start);
+            for (start, end, position) in ranges[..before].iter().rev() {
+                if !(*start..=*end).contains(&at.start) {
+                    break;
+                }
+                out.push(*position);
+            }
+        }
+        for (file, statement_start) in &subject.touching {
+            if let Some(ranges) = self.statements.get(file) {
+                let first = ranges.partition_point(|(start, _, _)| start < statement_start);
+                out.extend(
+                    ranges[first..]
+                        .iter()
+                        .take_while(|(start, _, _)| start == statement_start)
+                        .map(|(_, _, position)| *position),
+                );
+            }
+        }
     }
 }
 
 impl Suppression {
-    fn covers(&self, finding: &Finding, touched: &CommentTouches) -> bool {
+    fn covers(&self, subject: &Subject) -> bool {
+        let finding = subject.finding;
         if let Some(rules) = &self.rules
             && !rules.iter().any(|rule| rule.code == finding.rule.code)
         {
@@ -228,16 +293,16 @@ impl Suppression {
                     .location
                     .is_some_and(|at| at.file == comment.file && (*start..=*end).contains(&at.start));
                 located_here
-                    || touched
-                        .by_statement
-                        .get(&(comment.file, *start))
-                        .is_some_and(|index| index.covers(&finding.object))
+                    || subject
+                        .touching
+                        .iter()
+                        .any(|(file, statement)| *file == comment.file && statement == start)
             }
             Scope::File { comment } => {
                 finding.location.is_some_and(|at| at.file == comment.file)
-                    || touched.by_file.get(&comment.file).is_some_and(|index| index.covers(&finding.object))
+                    || subject.touching.iter().any(|(file, _)| *file == comment.file)
             }
-            Scope::Config { object, .. } => glob_match(object, &object_key(&finding.object)),
+            Scope::Config { object, .. } => glob_match(object, &subject.key),
         }
     }
 
@@ -342,6 +407,8 @@ pub fn glob_match(pattern: &str, text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::replay::Touched;
+    use crate::touches::touches_object;
 
     #[test]
     fn globs() {
@@ -399,5 +466,180 @@ mod tests {
                 .is_empty()
         );
         assert!(from_comments(FileId(0), "-- neonlint-ignored\nCREATE TABLE t ();").unwrap().is_empty());
+    }
+
+    #[test]
+    fn directive_after_a_comment_ended_by_lone_cr_is_read() {
+        let suppressions =
+            from_comments(FileId(0), "-- context\r-- neonlint-ignore NL001\rCREATE TABLE t ();\r").unwrap();
+        assert_eq!(suppressions.len(), 1);
+        assert!(matches!(suppressions[0].scope, Scope::Statement { start, .. } if start != usize::MAX));
+    }
+
+    /// The definition `apply` had before it was indexed: every suppression against every
+    /// finding, every touch scanned.
+    fn apply_by_scanning(
+        findings: Vec<Finding>,
+        suppressions: &mut [Suppression],
+        touches: &[Touch],
+    ) -> Vec<Finding> {
+        findings
+            .into_iter()
+            .filter(|finding| {
+                let mut suppressed = false;
+                for suppression in suppressions.iter_mut() {
+                    let rule_ok = suppression
+                        .rules
+                        .as_ref()
+                        .is_none_or(|rules| rules.iter().any(|rule| rule.code == finding.rule.code));
+                    let scope_ok = match &suppression.scope {
+                        Scope::Statement { comment, start, end } => {
+                            finding.location.is_some_and(|at| {
+                                at.file == comment.file && (*start..=*end).contains(&at.start)
+                            }) || touches.iter().any(|t| {
+                                t.file == comment.file
+                                    && t.statement_start == *start
+                                    && touches_object(&t.object, &finding.object)
+                            })
+                        }
+                        Scope::File { comment } => {
+                            finding.location.is_some_and(|at| at.file == comment.file)
+                                || touches.iter().any(|t| {
+                                    t.file == comment.file && touches_object(&t.object, &finding.object)
+                                })
+                        }
+                        Scope::Config { object, .. } => glob_match(object, &object_key(&finding.object)),
+                    };
+                    if rule_ok && scope_ok {
+                        suppression.used = true;
+                        suppressed = true;
+                    }
+                }
+                !suppressed
+            })
+            .collect()
+    }
+
+    #[test]
+    fn indexed_apply_agrees_with_scanning_every_pair() {
+        // A small deterministic generator: findings, touches and suppressions of every kind
+        // over a few names, files and statements, so that many pairs match.
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = |bound: u64| {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            (seed >> 33) % bound
+        };
+        let names = ["t1", "t2", "audit_log", "audit_x", "é"];
+        let schemas = ["public", "api"];
+        let codes = ["NL001", "NL002", "NL003", "NL008", "NL012"];
+        let statement = |n: u64| (n as usize) * 100;
+        for round in 0..30 {
+            let object = |next: &mut dyn FnMut(u64) -> u64| {
+                let schema = schemas[next(2) as usize].to_string();
+                let name = names[next(5) as usize].to_string();
+                match next(6) {
+                    0 => Object {
+                        kind: ObjectKind::Table,
+                        schema: Some(schema),
+                        name,
+                        table: None,
+                        args: None,
+                    },
+                    1 => {
+                        Object { kind: ObjectKind::View, schema: Some(schema), name, table: None, args: None }
+                    }
+                    2 => Object {
+                        kind: ObjectKind::Policy,
+                        schema: Some(schema),
+                        name: "p".into(),
+                        table: Some(name),
+                        args: None,
+                    },
+                    3 => Object::schema(&schema),
+                    4 => Object {
+                        kind: ObjectKind::Function,
+                        schema: Some(schema),
+                        name,
+                        table: None,
+                        args: Some("integer".into()),
+                    },
+                    _ => Object {
+                        kind: ObjectKind::Sequence,
+                        schema: Some(schema),
+                        name,
+                        table: None,
+                        args: None,
+                    },
+                }
+            };
+            let touched = |object: &Object, next: &mut dyn FnMut(u64) -> u64| match object.kind {
+                ObjectKind::Policy => Touched::Table {
+                    schema: object.schema.clone().unwrap(),
+                    name: object.table.clone().unwrap(),
+                },
+                ObjectKind::Schema if next(3) == 0 => Touched::Schema(None),
+                ObjectKind::Schema => Touched::Schema(Some(object.name.clone())),
+                ObjectKind::Function => Touched::Function {
+                    schema: object.schema.clone().unwrap(),
+                    name: object.name.clone(),
+                    args: "integer".into(),
+                },
+                ObjectKind::Sequence => {
+                    Touched::Sequence { schema: object.schema.clone().unwrap(), name: object.name.clone() }
+                }
+                _ => Touched::Table { schema: object.schema.clone().unwrap(), name: object.name.clone() },
+            };
+            let mut findings = Vec::new();
+            let mut touches = Vec::new();
+            for _ in 0..40 {
+                let object = object(&mut next);
+                let file = FileId(next(3) as u32);
+                let start = statement(next(8)) + next(3) as usize;
+                let location =
+                    (next(5) != 0).then_some(Span { file, line: 1, column: 1, start, end: start + 10 });
+                let code = codes[next(5) as usize];
+                touches.push(Touch {
+                    file: FileId(next(3) as u32),
+                    statement_start: statement(next(8)),
+                    object: touched(&object, &mut next),
+                });
+                findings.push(Finding::new(code, object, String::new(), String::new(), location));
+            }
+            let mut suppressions = Vec::new();
+            for _ in 0..25 {
+                let rules = (next(3) != 0).then(|| vec![crate::rules::rule(codes[next(5) as usize])]);
+                let file = FileId(next(3) as u32);
+                let comment = Span { file, line: 1, column: 1, start: 0, end: 0 };
+                let scope = match next(4) {
+                    0 => Scope::File { comment },
+                    1 => {
+                        let start = statement(next(8));
+                        Scope::Statement { comment, start, end: start + 50 }
+                    }
+                    _ => {
+                        let key = object_key(&object(&mut next));
+                        let object = match next(3) {
+                            0 => key,
+                            1 => format!("{}*", &key[..key.len() / 2]),
+                            _ => format!("*{}", &key[key.len() / 2..]).replace('1', "?"),
+                        };
+                        Scope::Config { object, line: None, path: "neonlint.toml".into() }
+                    }
+                };
+                suppressions.push(Suppression { rules, scope, used: false });
+            }
+            let mut expected_suppressions = suppressions.clone();
+            let expected = apply_by_scanning(findings.clone(), &mut expected_suppressions, &touches);
+            let actual = apply(findings, &mut suppressions, &touches);
+            let key =
+                |f: &Finding| (f.rule.code, object_key(&f.object), f.location.map(|at| (at.file, at.start)));
+            assert_eq!(
+                actual.iter().map(key).collect::<Vec<_>>(),
+                expected.iter().map(key).collect::<Vec<_>>(),
+                "round {round}"
+            );
+            let used = |s: &[Suppression]| s.iter().map(|s| s.used).collect::<Vec<_>>();
+            assert_eq!(used(&suppressions), used(&expected_suppressions), "round {round}");
+        }
     }
 }

@@ -7,7 +7,7 @@
 //! and hundreds of thousands of touches stays linear. Both read the same keys, so they
 //! cannot disagree.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 
 use crate::replay::{Touch, Touched};
 use crate::rules::{Object, ObjectKind};
@@ -21,21 +21,31 @@ pub fn touches_object(touched: &Touched, object: &Object) -> bool {
 /// The objects a set of touches reached, for lookups by finding.
 #[derive(Default)]
 pub struct TouchIndex<'a> {
-    keys: HashSet<Key<'a>>,
+    /// Each object reached, with the touches that reached it.
+    by_key: HashMap<Key<'a>, Vec<&'a Touch>>,
 }
 
 impl<'a> TouchIndex<'a> {
     pub fn new(touches: impl IntoIterator<Item = &'a Touch>) -> TouchIndex<'a> {
-        TouchIndex { keys: touches.into_iter().map(|touch| Key::of(&touch.object)).collect() }
+        let mut by_key: HashMap<Key<'a>, Vec<&'a Touch>> = HashMap::new();
+        for touch in touches {
+            by_key.entry(Key::of(&touch.object)).or_default().push(touch);
+        }
+        TouchIndex { by_key }
     }
 
     pub fn is_empty(&self) -> bool {
-        self.keys.is_empty()
+        self.by_key.is_empty()
     }
 
     /// Whether one of the touches is the finding's object (`touches_object` for any).
     pub fn covers(&self, object: &Object) -> bool {
-        !self.keys.is_empty() && finding_keys(object).any(|key| self.keys.contains(&key))
+        !self.by_key.is_empty() && finding_keys(object).any(|key| self.by_key.contains_key(&key))
+    }
+
+    /// The touches that reached the finding's object (`touches_object` for each).
+    pub fn touching<'s>(&'s self, object: &'s Object) -> impl Iterator<Item = &'a Touch> + 's {
+        finding_keys(object).flat_map(|key| self.by_key.get(&key).into_iter().flatten().copied())
     }
 }
 

@@ -62,24 +62,23 @@ fn bad_config_is_exit_2_naming_the_key() {
 }
 
 #[test]
-fn binary_and_non_utf8_files_are_findings_and_the_others_still_run() {
+fn binary_and_non_utf8_files_are_exit_2_and_the_others_still_run() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "1_init.sql", "CREATE TABLE public.t (id int);\nNOTIFY pgrst, 'reload schema';\n");
     write(dir.path(), "2_blob.sql", b"\x00\x01\x02binary");
     write(dir.path(), "3_latin1.sql", b"-- caf\xe9\nCREATE TABLE public.u ();\n");
-    let mut actual = findings(&[dir.path().to_str().unwrap()]);
-    actual.retain(|f| f.code != "NL003" && f.code != "NL004");
-    assert_findings(
-        actual,
-        vec![
-            common::found("NL001", "public.t", "1_init.sql", 1),
-            common::found("NL000", "2_blob.sql", "2_blob.sql", 1),
-            common::found("NL000", "3_latin1.sql", "3_latin1.sql", 1),
-        ],
-        "binary and latin-1 files",
+    let run = neonlint(&["check", "--format", "json", "--fail-on", "never", dir.path().to_str().unwrap()]);
+    // The run could not read two inputs: exit 2 whatever --fail-on says, one error each.
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("2_blob.sql`: it looks binary"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("3_latin1.sql`: it is not UTF-8: the byte 0xE9 at line 1, column 7"),
+        "{}",
+        run.stderr
     );
-    let run = neonlint(&["check", dir.path().to_str().unwrap()]);
-    assert!(run.stdout.contains("looks binary") && run.stdout.contains("not UTF-8"), "{}", run.stdout);
+    let mut actual = common::parse_findings(&run.stdout);
+    actual.retain(|f| f.code != "NL003" && f.code != "NL004");
+    assert_findings(actual, vec![common::found("NL001", "public.t", "1_init.sql", 1)], "the readable file");
 }
 
 #[test]

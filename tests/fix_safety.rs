@@ -366,7 +366,13 @@ fn live_catalog(live: &common::live::Live, client: &tokio_postgres::Client) -> n
     let scope = Scope { all_databases: true, migration_role: None };
     live.block_on(async {
         client.batch_execute("SAVEPOINT introspect; SET LOCAL search_path = ''").await.unwrap();
-        let (catalog, _) = neonlint::introspect::catalog::read_catalog(client, &scope).await.unwrap();
+        let (catalog, _) = neonlint::introspect::catalog::read_catalog(
+            client,
+            &scope,
+            &neonlint::introspect::Step::default(),
+        )
+        .await
+        .unwrap();
         client.batch_execute("ROLLBACK TO SAVEPOINT introspect; RELEASE SAVEPOINT introspect").await.unwrap();
         catalog
     })

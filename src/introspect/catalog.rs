@@ -16,6 +16,8 @@ use std::collections::BTreeMap;
 
 use tokio_postgres::{GenericClient, Row};
 
+use super::{Stage, Step};
+
 use crate::model::{
     Acl, Catalog, Column, Database, DefaultAclKey, DefaultObjectType, Extension, Function, FunctionKey,
     Grantee, Index, Policy, PolicyCommand, Privileges, QualifiedName, Role, Schema, Sequence, SequenceName,
@@ -32,28 +34,30 @@ pub struct Scope {
 }
 
 /// Runs the catalog queries on `client` (already inside a read-only transaction) and
-/// returns the catalog with the number of queries it took.
+/// returns the catalog with the number of queries it took. `step` names the query under
+/// way, for a caller that gives up waiting.
 pub async fn read_catalog(
     client: &impl GenericClient,
     scope: &Scope,
+    step: &Step,
 ) -> Result<(Catalog, usize), tokio_postgres::Error> {
-    let mut reader = Reader { client, queries: 0 };
+    let mut reader = Reader { client, queries: 0, step };
     let mut catalog = Catalog::new();
     catalog.roles_complete = true;
     catalog.schemas.clear();
 
-    let session = reader.query(SESSION, &[]).await?;
+    let session = reader.query("session", SESSION, &[]).await?;
     let database_owner: String = session[0].get("owner");
     catalog.current_database = Some(session[0].get("database"));
     let server_version: i32 = session[0].get("version");
     catalog.migration_role = Some(scope.migration_role.clone().unwrap_or_else(|| database_owner.clone()));
 
-    for row in reader.query(ROLES, &[]).await? {
+    for row in reader.query("roles", ROLES, &[]).await? {
         let name: String = row.get("name");
         catalog.roles.insert(name.clone(), Role { name, inherit: row.get("inherit"), origin: None });
     }
     let memberships = if server_version >= 160_000 { MEMBERSHIPS_16 } else { MEMBERSHIPS };
-    for row in reader.query(memberships, &[]).await? {
+    for row in reader.query("memberships", memberships, &[]).await? {
         catalog.memberships.insert((row.get("member"), row.get("grp")));
     }
     // The database owner is an implicit member of `pg_database_owner` (PostgreSQL 14+),
@@ -62,7 +66,7 @@ pub async fn read_catalog(
     if catalog.roles.contains_key(DATABASE_OWNER_ROLE) {
         catalog.memberships.insert((database_owner.clone(), DATABASE_OWNER_ROLE.to_string()));
     }
-    for row in reader.query(SCHEMAS, &[]).await? {
+    for row in reader.query("schemas", SCHEMAS, &[]).await? {
         let name: String = row.get("name");
         let schema = catalog.schemas.entry(name.clone()).or_insert_with(|| Schema {
             name,
@@ -78,13 +82,13 @@ pub async fn read_catalog(
     read_functions(&mut reader, &mut catalog).await?;
     // An entry whose ACL is empty (everything revoked) still replaces the built-in
     // default: it comes back as one row without a privilege.
-    for row in reader.query(DEFAULT_ACLS, &[]).await? {
+    for row in reader.query("default privileges", DEFAULT_ACLS, &[]).await? {
         let Some(object_type) = default_object_type(row.get("objtype")) else { continue };
         let key = DefaultAclKey { role: Some(row.get("role")), schema: row.get("schema"), object_type };
         let entry = catalog.default_acls.entry(key).or_default();
         grant_row(&mut entry.acl, &row);
     }
-    for row in reader.query(DATABASES, &[&scope.all_databases]).await? {
+    for row in reader.query("databases", DATABASES, &[&scope.all_databases]).await? {
         let name: String = row.get("name");
         let database = catalog.databases.entry(name.clone()).or_insert_with(|| Database {
             name,
@@ -94,7 +98,7 @@ pub async fn read_catalog(
         });
         grant_row(&mut database.acl, &row);
     }
-    for row in reader.query(EXTENSIONS, &[]).await? {
+    for row in reader.query("extensions", EXTENSIONS, &[]).await? {
         let name: String = row.get("name");
         catalog.extensions.insert(name.clone(), Extension { name, schema: row.get("schema"), origin: None });
     }
@@ -108,7 +112,7 @@ async fn read_tables<C: GenericClient>(
 ) -> Result<BTreeMap<u32, TableId>, tokio_postgres::Error> {
     let mut ids: BTreeMap<u32, TableId> = BTreeMap::new();
     let mut parents: Vec<(TableId, u32)> = Vec::new();
-    for row in reader.query(TABLES, &[]).await? {
+    for row in reader.query("tables", TABLES, &[]).await? {
         let kind = match row.get::<_, i8>("kind") as u8 {
             b'r' => TableKind::Table,
             b'p' => TableKind::PartitionedTable,
@@ -149,17 +153,17 @@ async fn read_tables<C: GenericClient>(
     }
     let table = |row: &Row| -> Option<TableId> { ids.get(&row.get::<_, u32>("oid")).copied() };
 
-    for row in reader.query(TABLE_ACLS, &[]).await? {
+    for row in reader.query("table privileges", TABLE_ACLS, &[]).await? {
         if let Some(table) = table(&row).and_then(|id| catalog.table_mut(id)) {
             grant_row(&mut table.acl, &row);
         }
     }
-    for row in reader.query(COLUMN_ACLS, &[]).await? {
+    for row in reader.query("column privileges", COLUMN_ACLS, &[]).await? {
         if let Some(table) = table(&row).and_then(|id| catalog.table_mut(id)) {
             grant_row(&mut table.column_acl, &row);
         }
     }
-    for row in reader.query(COLUMNS, &[]).await? {
+    for row in reader.query("columns", COLUMNS, &[]).await? {
         let Some(table) = table(&row).and_then(|id| catalog.table_mut(id)) else { continue };
         let default: Option<String> = row.get("default");
         let uses_sequence = default.is_some_and(|default| default.contains("nextval("));
@@ -179,7 +183,7 @@ async fn read_tables<C: GenericClient>(
             sequence,
         });
     }
-    for row in reader.query(POLICIES, &[]).await? {
+    for row in reader.query("policies", POLICIES, &[]).await? {
         let Some(table) = table(&row).and_then(|id| catalog.table_mut(id)) else { continue };
         let roles: Vec<Option<String>> = row.get("roles");
         table.policies.push(Policy {
@@ -198,7 +202,7 @@ async fn read_tables<C: GenericClient>(
             origin: None,
         });
     }
-    for row in reader.query(INDEXES, &[]).await? {
+    for row in reader.query("indexes", INDEXES, &[]).await? {
         let Some(table) = table(&row).and_then(|id| catalog.table_mut(id)) else { continue };
         let first_cast =
             row.get::<_, Option<String>>("first_key").as_deref().and_then(crate::sql::column_cast);
@@ -218,7 +222,7 @@ async fn read_sequences<C: GenericClient>(
     catalog: &mut Catalog,
     tables: &BTreeMap<u32, TableId>,
 ) -> Result<(), tokio_postgres::Error> {
-    for row in reader.query(SEQUENCES, &[]).await? {
+    for row in reader.query("sequences", SEQUENCES, &[]).await? {
         let name = QualifiedName::new(row.get::<_, String>("schema"), row.get::<_, String>("name"));
         let sequence = catalog.sequences.entry(name).or_insert_with_key(|name| {
             let owned_table =
@@ -243,7 +247,7 @@ async fn read_functions<C: GenericClient>(
     reader: &mut Reader<'_, C>,
     catalog: &mut Catalog,
 ) -> Result<(), tokio_postgres::Error> {
-    for row in reader.query(FUNCTIONS, &[]).await? {
+    for row in reader.query("functions", FUNCTIONS, &[]).await? {
         let key = FunctionKey { schema: row.get("schema"), name: row.get("name"), args: row.get("args") };
         let function = catalog.functions.entry(key).or_insert_with_key(|key| Function {
             key: key.clone(),
@@ -267,14 +271,18 @@ async fn read_functions<C: GenericClient>(
 struct Reader<'a, C> {
     client: &'a C,
     queries: usize,
+    step: &'a Step,
 }
 
 impl<C: GenericClient> Reader<'_, C> {
+    /// Runs one query; `name` says which, if it fails or stalls.
     async fn query(
         &mut self,
+        name: &'static str,
         sql: &str,
         params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
     ) -> Result<Vec<Row>, tokio_postgres::Error> {
+        self.step.set(Stage::Query(name));
         self.queries += 1;
         self.client.query(sql, params).await
     }

@@ -367,9 +367,11 @@ pub struct DefaultAcl {
 /// Everything the rules know about one database (or one replayed migration folder).
 #[derive(Clone, Debug, Default)]
 pub struct Catalog {
-    tables: BTreeMap<TableId, Table>,
+    /// Every table ever added, at the index of its id; `None` once dropped. Ids are handed
+    /// out in order, so a `Vec` finds them; boxed, so its spare capacity costs 8 bytes a
+    /// slot (a B-tree of tables cost about 300 bytes a table more in half-empty nodes).
+    tables: Vec<Option<Box<Table>>>,
     table_names: BTreeMap<QualifiedName, TableId>,
-    next_table_id: u32,
     pub schemas: BTreeMap<String, Schema>,
     pub roles: BTreeMap<String, Role>,
     /// (member, group): `member` is a member of `group`.
@@ -408,15 +410,15 @@ impl Catalog {
     }
 
     pub fn tables(&self) -> impl Iterator<Item = &Table> {
-        self.tables.values()
+        self.tables.iter().flatten().map(|table| &**table)
     }
 
     pub fn table(&self, id: TableId) -> Option<&Table> {
-        self.tables.get(&id)
+        self.tables.get(id.0 as usize).and_then(Option::as_deref)
     }
 
     pub fn table_mut(&mut self, id: TableId) -> Option<&mut Table> {
-        self.tables.get_mut(&id)
+        self.tables.get_mut(id.0 as usize).and_then(Option::as_deref_mut)
     }
 
     pub fn table_id(&self, schema: &str, name: &str) -> Option<TableId> {
@@ -424,34 +426,33 @@ impl Catalog {
     }
 
     pub fn table_by_name(&self, schema: &str, name: &str) -> Option<&Table> {
-        self.table_id(schema, name).and_then(|id| self.tables.get(&id))
+        self.table_id(schema, name).and_then(|id| self.table(id))
     }
 
     /// Adds a table and returns its id; the caller makes sure the name is free.
     pub fn add_table(&mut self, mut table: Table) -> TableId {
-        let id = TableId(self.next_table_id);
-        self.next_table_id += 1;
+        let id = TableId(u32::try_from(self.tables.len()).expect("fewer than 4 billion tables"));
         table.id = id;
         self.table_names.insert(table.qualified_name(), id);
-        self.tables.insert(id, table);
+        self.tables.push(Some(Box::new(table)));
         id
     }
 
     /// Removes a table with its partitions (PostgreSQL drops them with the parent).
     pub fn remove_table(&mut self, id: TableId) {
         let partitions: Vec<TableId> =
-            self.tables.values().filter(|t| t.partition_of == Some(id)).map(|t| t.id).collect();
+            self.tables().filter(|t| t.partition_of == Some(id)).map(|t| t.id).collect();
         for partition in partitions {
             self.remove_table(partition);
         }
-        if let Some(table) = self.tables.remove(&id) {
+        if let Some(table) = self.tables.get_mut(id.0 as usize).and_then(Option::take) {
             self.table_names.remove(&table.qualified_name());
         }
     }
 
     /// Renames or moves a table; policies, grants and partitions follow it.
     pub fn move_table(&mut self, id: TableId, schema: &str, name: &str) {
-        let Some(table) = self.tables.get_mut(&id) else { return };
+        let Some(table) = self.tables.get_mut(id.0 as usize).and_then(Option::as_deref_mut) else { return };
         self.table_names.remove(&QualifiedName::new(&table.schema, &table.name));
         table.schema = schema.to_string();
         table.name = name.to_string();

@@ -62,6 +62,8 @@ impl Replay {
     ) {
         if let Some(table) = self.catalog.table_mut(id) {
             self.index_tables.entry(name.clone()).or_default().push(id);
+            // Most tables have one or two indexes: grow by one, not to a `Vec`'s first four.
+            table.indexes.reserve_exact(1);
             table.indexes.push(Index { name, first_column, first_cast });
         }
     }

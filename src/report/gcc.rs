@@ -6,19 +6,32 @@
 //! that reads the lines never mistakes a summary for one. The exit code says whether
 //! anything was found; the other formats say what to do.
 
+use std::io;
+
 use super::human::printable;
 use super::{Sources, Summary};
 use crate::rules::{Finding, Severity};
 
 pub fn render_gcc(findings: &[Finding], sources: &dyn Sources, summary: Summary) -> String {
+    let mut out = Vec::new();
+    // Writing into a `Vec` cannot fail.
+    let _ = write_gcc(&mut out, findings, sources, summary);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// `render_gcc`, written to `out` a line at a time.
+pub fn write_gcc(
+    out: &mut dyn io::Write,
+    findings: &[Finding],
+    sources: &dyn Sources,
+    summary: Summary,
+) -> io::Result<()> {
     // No summary line: see the module comment.
     let _ = summary;
-    let mut out = String::new();
     for finding in findings {
-        out.push_str(&line(finding, sources));
-        out.push('\n');
+        writeln!(out, "{}", line(finding, sources))?;
     }
-    out
+    Ok(())
 }
 
 /// `path:line:col: severity: message [code]`, or `neonlint: severity: message [code]` for a

@@ -6,21 +6,33 @@
 //! escaping follows GitHub's "Workflow commands for GitHub Actions": `%`, CR and LF in
 //! the message; also `:` and `,` in property values.
 
+use std::io;
+
 use super::human::{files_subject, plain_text, summary_line};
 use super::{Sources, Summary};
 use crate::rules::{Finding, Severity};
 
 pub fn render_github(findings: &[Finding], sources: &dyn Sources, summary: Summary) -> String {
-    let mut out = String::new();
+    let mut out = Vec::new();
+    // Writing into a `Vec` cannot fail.
+    let _ = write_github(&mut out, findings, sources, summary);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// `render_github`, written to `out` a command at a time.
+pub fn write_github(
+    out: &mut dyn io::Write,
+    findings: &[Finding],
+    sources: &dyn Sources,
+    summary: Summary,
+) -> io::Result<()> {
     for finding in findings {
-        out.push_str(&command(finding, sources));
-        out.push('\n');
+        writeln!(out, "{}", command(finding, sources))?;
     }
     // `neonlint db` reads no files: its summary names none.
     let subject = if summary.files == 0 { String::new() } else { files_subject(summary) };
     // Not a command (it does not start with `::`), so the runner prints it as it is.
-    out.push_str(&summary_line(summary, &subject));
-    out
+    out.write_all(summary_line(summary, &subject).as_bytes())
 }
 
 /// `::error file=PATH,line=L,col=C,title=NL001 rls-disabled::MESSAGE`, without `file`,

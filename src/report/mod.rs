@@ -13,10 +13,10 @@ mod sarif;
 use crate::model::FileId;
 use crate::rules::{Finding, Severity};
 
-pub use gcc::render_gcc;
-pub use github::render_github;
-pub use human::{ColorChoice, files_subject, render_human};
-pub use json::render_json;
+pub use gcc::{render_gcc, write_gcc};
+pub use github::{render_github, write_github};
+pub use human::{ColorChoice, files_subject, render_human, write_human};
+pub use json::{render_json, write_json};
 pub use sarif::render_sarif;
 
 /// Counts for the summary line and the JSON `summary`.

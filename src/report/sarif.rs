@@ -325,8 +325,10 @@ fn region(span: Span, text: Option<&str>) -> Region {
     if statement.is_empty() {
         return region;
     }
-    let extra_lines = statement.matches('\n').count();
-    let last_line = statement.rsplit('\n').next().unwrap_or(statement);
+    // Lines end at LF, CRLF or a lone CR, as in every location neonlint prints.
+    let starts = crate::text::line_starts(statement);
+    let extra_lines = starts.len() - 1;
+    let last_line = &statement[starts.last().copied().unwrap_or(0)..];
     let end_column = if extra_lines == 0 {
         span.column as usize + statement.chars().count()
     } else {
@@ -540,6 +542,13 @@ mod tests {
         let span = Span { file: FileId(0), line: 1, column: 11, start, end: text.len() };
         let found = region(span, Some(text));
         assert_eq!((found.end_line, found.end_column), (Some(1), Some(19)));
+
+        // A lone CR ends a line, as CRLF and LF do.
+        let text = "-- c\rCREATE TABLE t (\r  id int\r\n);\r";
+        let start = text.find("CREATE").unwrap_or_default();
+        let span = Span { file: FileId(0), line: 2, column: 1, start, end: text.len() };
+        let found = region(span, Some(text));
+        assert_eq!((found.end_line, found.end_column), (Some(4), Some(3)));
     }
 
     #[test]

@@ -116,9 +116,16 @@ impl FolderListing {
         if name.starts_with('.') || name == "node_modules" {
             return;
         }
-        // A broken link or an entry that vanished since the listing is no migration.
-        let Ok(metadata) = fs::metadata(entry_path) else {
-            return;
+        // A link that loops or points nowhere, or an entry that vanished since the listing,
+        // is no migration; a `.sql` one is named, since a tool following the link would run it.
+        let metadata = match fs::metadata(entry_path) {
+            Ok(metadata) => metadata,
+            Err(error) => {
+                if name.ends_with(".sql") {
+                    self.skip(entry_path, name, &unfollowable(entry_path, &error));
+                }
+                return;
+            }
         };
         if metadata.is_dir() {
             if name == "meta" && entry_path.join("_journal.json").is_file() {
@@ -152,7 +159,32 @@ impl FolderListing {
                 }
                 _ => {}
             }
+        } else if name.ends_with(".sql") {
+            // A FIFO or a device would never end; no migration tool reads one either.
+            self.skip(entry_path, name, "it is not a regular file (a named pipe, a device or a socket)");
         }
+    }
+
+    fn skip(&mut self, entry_path: &Path, name: &str, why: &str) {
+        self.notices.push(Notice {
+            path: Some(display_path(entry_path)),
+            message: format!("skipped `{name}`: {why}"),
+        });
+    }
+}
+
+/// Why the entry at `path` cannot be followed, for a notice.
+fn unfollowable(path: &Path, error: &std::io::Error) -> String {
+    let is_link = fs::symlink_metadata(path).is_ok_and(|metadata| metadata.file_type().is_symlink());
+    // ELOOP has no stable `io::ErrorKind`; its OS code is 40 on Linux and 62 on macOS.
+    let loops = matches!(error.raw_os_error(), Some(40 | 62)) || error.to_string().contains("symbolic links");
+    match (is_link, error.kind()) {
+        (true, _) if loops => "it is a symbolic link that loops back on itself".to_string(),
+        (true, std::io::ErrorKind::NotFound) => match fs::read_link(path) {
+            Ok(target) => format!("it is a symbolic link to `{}`, which does not exist", target.display()),
+            Err(_) => "it is a symbolic link to a file that does not exist".to_string(),
+        },
+        _ => format!("it cannot be read ({error})"),
     }
 }
 

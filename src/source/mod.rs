@@ -200,6 +200,9 @@ pub enum SourceError {
     NotFileOrFolder { path: PathBuf },
     /// Reading the path failed (permissions, I/O).
     Unreadable { path: PathBuf, error: std::io::Error },
+    /// A file the layout needs (drizzle's journal, sqitch's plan) cannot be read: not a
+    /// regular file, too large, or an I/O error.
+    UnreadableFile { path: PathBuf, error: crate::input::InputError },
     /// A folder that is no migrations folder and holds none of the usual ones.
     NoMigrations { path: PathBuf },
     /// A file whose folder holds no migrations.
@@ -229,6 +232,9 @@ impl fmt::Display for SourceError {
                 "cannot read `{}`: {error}; check that it exists and that you are allowed to read it",
                 display_path(path)
             ),
+            SourceError::UnreadableFile { path, error } => {
+                write!(formatter, "cannot read `{}`: {error}", display_path(path))
+            }
             SourceError::NoMigrations { path } => write!(
                 formatter,
                 "no migrations found in `{}`: expected one of {}, or a sqitch.plan, there or in a migrations \

@@ -65,8 +65,53 @@ fn column(text: &str, tokens: &[Token]) -> Option<String> {
     }
 }
 
-/// The type after `::` or `AS`, as `format_type` prints it.
+/// Words a type name can hold after its first one (`double precision`, `character varying`,
+/// `timestamp with time zone`, `interval day to second`, `int array`).
+const TYPE_WORDS: &[&str] = &[
+    "array",
+    "day",
+    "hour",
+    "minute",
+    "month",
+    "precision",
+    "second",
+    "time",
+    "to",
+    "varying",
+    "with",
+    "without",
+    "year",
+    "zone",
+];
+
+/// The type after `::` or `AS`, as `format_type` prints it; `None` when more follows the
+/// type (`owner::uuid = x`, `owner::uuid IS NULL`): that is an expression, not a cast.
 fn type_text(text: &str, tokens: &[Token]) -> Option<String> {
+    let mut depth = 0usize;
+    for (i, token) in tokens.iter().enumerate() {
+        let allowed = match token.kind {
+            TokenKind::Punct(b'(' | b'[') => {
+                depth += 1;
+                true
+            }
+            TokenKind::Punct(b')' | b']') => {
+                depth = depth.checked_sub(1)?;
+                true
+            }
+            // Inside `numeric(10, 2)` or `int[3]`: sizes.
+            _ if depth > 0 => matches!(token.kind, TokenKind::Number | TokenKind::Punct(b',')),
+            TokenKind::Punct(b'.') | TokenKind::QuotedIdent => true,
+            TokenKind::Word => {
+                i == 0
+                    || tokens[i - 1].kind == TokenKind::Punct(b'.')
+                    || TYPE_WORDS.iter().any(|word| token.is_word(text, word))
+            }
+            _ => false,
+        };
+        if !allowed {
+            return None;
+        }
+    }
     let start = tokens.first()?.start;
     let end = tokens.last()?.end;
     normalise_type(&text[start..end])
@@ -92,11 +137,21 @@ mod tests {
             assert_eq!(column_cast(text), cast("owner", "uuid"), "{text}");
         }
         assert_eq!(column_cast("(\"Owner\")::int"), cast("Owner", "integer"));
+        assert_eq!(column_cast("(owner)::character varying(20)"), cast("owner", "character varying"));
+        assert_eq!(column_cast("owner::pg_catalog.text"), cast("owner", "text"));
     }
 
     #[test]
     fn other_expressions_are_no_cast() {
-        for text in ["owner", "lower(owner)", "(a || b)::text", "owner::uuid = x", ""] {
+        for text in [
+            "owner",
+            "lower(owner)",
+            "(a || b)::text",
+            "owner::uuid = x",
+            "owner::uuid IS NULL",
+            "owner::uuid + 1",
+            "",
+        ] {
             assert_eq!(column_cast(text), None, "{text}");
         }
     }

@@ -195,7 +195,12 @@ impl Iterator for Lexer<'_> {
         let next = bytes.get(i + 1).copied();
         match byte {
             b'-' if next == Some(b'-') => {
-                let end = memchr(b'\n', &bytes[i..]).map_or(bytes.len(), |n| i + n);
+                // PostgreSQL's lexer ends a comment at LF or CR (`non_newline [^\n\r]` in
+                // scan.l): text after a lone CR is SQL again.
+                let end = bytes[i..]
+                    .iter()
+                    .position(|&byte| byte == b'\n' || byte == b'\r')
+                    .map_or(bytes.len(), |n| i + n);
                 self.token(TokenKind::LineComment, start, end)
             }
             b'/' if next == Some(b'*') => match self.block_comment(i) {
@@ -234,6 +239,8 @@ impl Iterator for Lexer<'_> {
                 self.token(kind, start, end)
             }
             b'\\' => {
+                // psql reads a backslash command to the end of its LF-terminated line; a lone
+                // CR does not end it.
                 let end = memchr(b'\n', &bytes[i..]).map_or(bytes.len(), |n| i + n);
                 self.token(TokenKind::MetaCommand, start, end)
             }

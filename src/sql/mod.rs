@@ -428,7 +428,8 @@ pub struct ParsedFile {
     pub statement_count: usize,
 }
 
-/// Byte offset to 1-based line and column (in characters).
+/// Byte offset to 1-based line and column (in characters). Lines end at LF, CRLF or a lone
+/// CR (`text::line_starts`).
 pub struct LineIndex<'a> {
     source: &'a str,
     line_starts: Vec<usize>,
@@ -436,9 +437,7 @@ pub struct LineIndex<'a> {
 
 impl<'a> LineIndex<'a> {
     pub fn new(source: &'a str) -> Self {
-        let mut line_starts = vec![0];
-        line_starts.extend(source.bytes().enumerate().filter(|(_, b)| *b == b'\n').map(|(i, _)| i + 1));
-        LineIndex { source, line_starts }
+        LineIndex { source, line_starts: crate::text::line_starts(source) }
     }
 
     pub fn location(&self, start: usize, end: usize) -> Location {
@@ -495,5 +494,16 @@ mod tests {
         let x = source.find('x').unwrap();
         assert_eq!((index.location(x, x).line, index.location(x, x).column), (2, 5));
         assert_eq!(index.location(source.len(), source.len()).line, 3);
+    }
+
+    #[test]
+    fn lone_cr_ends_a_line() {
+        // PostgreSQL's lexer and libpq's error positions both count a lone CR as a line end.
+        let source = "-- note\rCREATE TABLE a ();\r\nCREATE TABLE b ();";
+        let index = LineIndex::new(source);
+        let a = source.find("CREATE TABLE a").unwrap();
+        let b = source.find("CREATE TABLE b").unwrap();
+        assert_eq!((index.location(a, a).line, index.location(a, a).column), (2, 1));
+        assert_eq!((index.location(b, b).line, index.location(b, b).column), (3, 1));
     }
 }

@@ -13,7 +13,7 @@ use super::classify::{Class, classify};
 use super::do_block;
 use super::fallback::{self, default_sequence, is_serial};
 use super::routine;
-use super::split::split;
+use super::split::split_with_includes;
 use super::{
     AlterPolicy, AlterTableAction, CreatePolicy, CreateTable, CreateView, DefaultPrivilegeChange,
     GrantTarget, LineIndex, Location, ObjectRef, ParsedFile, PrivilegeChange, PrivilegeList, Problem,
@@ -24,8 +24,15 @@ use crate::model::{Column, DefaultObjectType, PolicyCommand, Privileges, TableKi
 /// Splits and reads one file's text. Never fails; see `ParsedFile::problems`.
 pub fn parse_file(source: &str) -> ParsedFile {
     let index = LineIndex::new(source);
-    let pieces = split(source);
+    let (pieces, includes) = split_with_includes(source);
     let mut parsed = ParsedFile { statement_count: pieces.len(), ..ParsedFile::default() };
+    if let Some(first) = includes.first() {
+        parsed.problems.push(include_not_followed(
+            &source[first.start..first.end],
+            includes.len() - 1,
+            index.location(first.start, first.end),
+        ));
+    }
     for piece in pieces {
         let location = index.location(piece.start, piece.end);
         if let Some((what, at)) = piece.unterminated {
@@ -70,7 +77,7 @@ pub fn parse_file(source: &str) -> ParsedFile {
                     parsed.problems.push(Problem {
                         kind: ProblemKind::ParseError,
                         message: format!("this statement could not be read ({})", error.message),
-                        location: error.location(location),
+                        location: error.location(&index, location),
                     });
                     continue;
                 }
@@ -81,6 +88,24 @@ pub fn parse_file(source: &str) -> ParsedFile {
         }
     }
     parsed
+}
+
+/// One note per file for psql includes: the included file's statements are not seen.
+fn include_not_followed(command: &str, more: usize, location: Location) -> Problem {
+    let more = match more {
+        0 => String::new(),
+        1 => " (and 1 more include in this file)".to_string(),
+        n => format!(" (and {n} more includes in this file)"),
+    };
+    Problem {
+        kind: ProblemKind::NotAnalyzed,
+        message: format!(
+            "psql include `{}` is not followed{more}: neonlint reads each migration file on its own, so what \
+             the included file does is not checked; check that file too, or list it with the migrations",
+            crate::text::escape_control(command.trim_end())
+        ),
+        location,
+    }
 }
 
 fn not_analyzed(location: Location) -> Problem {
@@ -95,19 +120,21 @@ fn not_analyzed(location: Location) -> Problem {
 /// sqlparser's complaint about a statement, with its position inside the statement.
 struct ReadError {
     message: String,
-    line: Option<(u32, u32)>,
+    /// The byte offset in the statement where sqlparser stopped.
+    offset: Option<usize>,
 }
 
 impl ReadError {
     /// The file location of the error: where sqlparser stopped, else the statement.
-    fn location(&self, statement: Location) -> Location {
-        let Some((line, column)) = self.line else { return statement };
-        let (line, column) = if line <= 1 {
-            (statement.line, statement.column + column - 1)
-        } else {
-            (statement.line + line - 1, column)
-        };
-        Location { line, column, ..statement }
+    fn location(&self, index: &LineIndex, statement: Location) -> Location {
+        match self.offset {
+            Some(offset) => Location {
+                start: statement.start,
+                end: statement.end,
+                ..index.location(statement.start + offset, 0)
+            },
+            None => statement,
+        }
     }
 }
 
@@ -126,7 +153,7 @@ fn read_statement(text: &str) -> Result<StatementKind, ReadError> {
     }
     match sqlparser_statement(text) {
         Ok(statement) => Ok(map_statement(statement).unwrap_or(StatementKind::Other)),
-        Err(error) => fallback::read(text).ok_or_else(|| read_error(error)),
+        Err(error) => fallback::read(text).ok_or_else(|| read_error(error, text)),
     }
 }
 
@@ -138,21 +165,36 @@ fn sqlparser_statement(text: &str) -> Result<sp::Statement, ParserError> {
     Ok(statements.remove(0))
 }
 
-/// Splits sqlparser's "… at Line: 2, Column: 7" into a message and a position.
-fn read_error(error: ParserError) -> ReadError {
-    let text = match error {
-        ParserError::TokenizerError(text) | ParserError::ParserError(text) => text,
+/// Splits sqlparser's "… at Line: 2, Column: 7" into a message and a position in `text`,
+/// the statement it was given. sqlparser counts lines at LF only (a lone CR is a column),
+/// so the position is turned into an offset here, and the file's `LineIndex` says which
+/// line that is.
+fn read_error(error: ParserError, text: &str) -> ReadError {
+    let message = match error {
+        ParserError::TokenizerError(message) | ParserError::ParserError(message) => message,
         ParserError::RecursionLimitExceeded => {
-            return ReadError { message: "nested too deeply".to_string(), line: None };
+            return ReadError { message: "nested too deeply".to_string(), offset: None };
         }
     };
-    if let Some((message, position)) = text.rsplit_once(" at Line: ")
+    if let Some((before, position)) = message.rsplit_once(" at Line: ")
         && let Some((line, column)) = position.split_once(", Column: ")
-        && let (Ok(line), Ok(column)) = (line.trim().parse(), column.trim().parse())
+        && let (Ok(line), Ok(column)) = (line.trim().parse::<usize>(), column.trim().parse::<usize>())
     {
-        return ReadError { message: message.trim().to_string(), line: Some((line, column)) };
+        let line_start = if line <= 1 {
+            Some(0)
+        } else {
+            text.match_indices('\n').nth(line - 2).map(|(offset, _)| offset + 1)
+        };
+        let offset = line_start.map(|start| {
+            let within = text[start..]
+                .char_indices()
+                .nth(column.saturating_sub(1))
+                .map_or(text.len() - start, |(at, _)| at);
+            start + within
+        });
+        return ReadError { message: before.trim().to_string(), offset };
     }
-    ReadError { message: text, line: None }
+    ReadError { message, offset: None }
 }
 
 /// Our statement for sqlparser's, or `None` for anything the model does not hold.
@@ -710,6 +752,36 @@ mod tests {
 
     fn kinds(source: &str) -> Vec<StatementKind> {
         parse_file(source).statements.into_iter().map(|statement| statement.kind).collect()
+    }
+
+    #[test]
+    fn statement_after_a_comment_ended_by_lone_cr_is_read() {
+        let parsed = parse_file("-- note\rCREATE TABLE public.t (id int);\r");
+        assert_eq!(parsed.statements.len(), 1, "{parsed:?}");
+        assert!(
+            matches!(&parsed.statements[0].kind, StatementKind::CreateTable(create) if create.name.name == "t")
+        );
+        assert_eq!((parsed.statements[0].location.line, parsed.statements[0].location.column), (2, 1));
+        // Inside a statement too: sqlparser must not read the rest of the line as the comment.
+        let parsed = parse_file("CREATE POLICY p ON t -- c\rFOR SELECT TO authenticated USING (true);");
+        let StatementKind::CreatePolicy(policy) = &parsed.statements[0].kind else { panic!("{parsed:?}") };
+        assert_eq!(policy.roles, vec![RoleSpec::Name("authenticated".to_string())]);
+        assert_eq!(policy.using.as_deref(), Some("true"));
+    }
+
+    #[test]
+    fn parse_error_location_counts_lone_crs_as_lines() {
+        // Line 1: a comment; line 2 (after CR): the policy; line 3 (after CRLF) and line 4
+        // (after a lone CR inside the statement): the error.
+        let source = "-- a\rCREATE POLICY p ON t\r\n  FOR SELECT\rUSING (;\r";
+        let parsed = parse_file(source);
+        let problem = parsed.problems.first().unwrap_or_else(|| panic!("{parsed:?}"));
+        let expected = source.find("(;").unwrap();
+        let index = LineIndex::new(source);
+        let at = index.location(expected, expected);
+        assert_eq!(problem.location.line, at.line, "{problem:?}");
+        assert_eq!(at.line, 4);
+        assert!(problem.location.column >= at.column, "{problem:?}");
     }
 
     #[test]

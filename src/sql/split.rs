@@ -22,8 +22,21 @@ pub struct Piece {
     pub unterminated: Option<(Unterminated, usize)>,
 }
 
+/// A psql include (`\i`, `\ir`, `\include`, `\include_relative`): the command's range.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Include {
+    pub start: usize,
+    pub end: usize,
+}
+
 pub fn split(source: &str) -> Vec<Piece> {
+    split_with_includes(source).0
+}
+
+/// The statements, and the psql includes met on the way (which nothing here follows).
+pub fn split_with_includes(source: &str) -> (Vec<Piece>, Vec<Include>) {
     let mut pieces = Vec::new();
+    let mut includes = Vec::new();
     let mut lexer = Lexer::new(source);
     let mut current: Option<Statement> = None;
     let mut comments_start: Option<usize> = None;
@@ -42,6 +55,9 @@ pub fn split(source: &str) -> Vec<Piece> {
             TokenKind::MetaCommand => {
                 flush(&mut current, &mut pieces);
                 comments_start = None;
+                if is_include(token.text(source)) {
+                    includes.push(Include { start: token.start, end: token.end });
+                }
             }
             TokenKind::Punct(b';') if current.as_ref().is_none_or(Statement::at_top_level) => {
                 if let Some(statement) = current.take() {
@@ -61,7 +77,13 @@ pub fn split(source: &str) -> Vec<Piece> {
         }
     }
     flush(&mut current, &mut pieces);
-    pieces
+    (pieces, includes)
+}
+
+/// Whether a backslash command includes another file.
+fn is_include(command: &str) -> bool {
+    let name = command.split(|c: char| c.is_ascii_whitespace()).next().unwrap_or_default();
+    matches!(name, "\\i" | "\\ir" | "\\include" | "\\include_relative")
 }
 
 /// drizzle-kit's separator between statements: `--> statement-breakpoint`.
@@ -182,6 +204,30 @@ mod tests {
 
     fn texts(source: &str) -> Vec<&str> {
         split(source).iter().map(|piece| &source[piece.start..piece.end]).collect()
+    }
+
+    #[test]
+    fn psql_includes_are_found() {
+        let source = "\\i a.sql\nselect 1;\n\\ir b/c.sql\n\\include_relative d.sql\n\\echo x\n\\if true\n";
+        let (pieces, includes) = split_with_includes(source);
+        assert_eq!(pieces.len(), 1);
+        let found: Vec<&str> = includes.iter().map(|include| &source[include.start..include.end]).collect();
+        assert_eq!(found, vec!["\\i a.sql", "\\ir b/c.sql", "\\include_relative d.sql"]);
+    }
+
+    #[test]
+    fn lone_cr_ends_a_line_comment() {
+        // psql runs this file as one CREATE TABLE: PostgreSQL's lexer ends `--` at CR.
+        assert_eq!(
+            texts("-- note\rCREATE TABLE public.t (id int);\r"),
+            vec!["CREATE TABLE public.t (id int)"]
+        );
+        assert_eq!(
+            texts("select 1; -- a\rselect 2;\r-- b\r\nselect 3"),
+            vec!["select 1", "select 2", "select 3"]
+        );
+        // A backslash command still runs to the end of its LF line, as in psql.
+        assert_eq!(texts("\\echo a\rselect 1;\nselect 2;"), vec!["select 2"]);
     }
 
     #[test]

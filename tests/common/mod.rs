@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod live;
+pub mod proxy;
 pub mod server;
 
 use std::path::{Path, PathBuf};

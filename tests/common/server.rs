@@ -98,6 +98,11 @@ impl TestServer {
         &self.directory
     }
 
+    /// What the server has logged so far.
+    pub fn log(&self) -> String {
+        read(&self.directory.join("server.log"))
+    }
+
     fn data(&self) -> PathBuf {
         self.directory.join("data")
     }

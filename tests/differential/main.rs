@@ -190,9 +190,13 @@ impl<'a> Server<'a> {
             drop(client);
             let mut client = connect(&config).await.map_err(|e| describe(&e))?;
             let scope = Scope { all_databases: true, migration_role: None };
-            let (catalog, _) = introspect::read(&mut client, &scope, Duration::from_secs(60))
-                .await
-                .map_err(|e| describe(&e))?;
+            let (catalog, _) =
+                introspect::read(&mut client, &scope, Duration::from_secs(60)).await.map_err(|e| match &e
+                    .kind
+                {
+                    introspect::ReadErrorKind::Postgres(error) => describe(error),
+                    introspect::ReadErrorKind::Stalled(_) => e.to_string(),
+                })?;
             Ok::<_, String>((catalog, outcomes))
         });
         self.cleanup(prefix, &database);

@@ -1,7 +1,7 @@
 //! drizzle-kit: the order of `meta/_journal.json`, or `<timestamp>_name/migration.sql` folders.
 
+use crate::input;
 use std::collections::HashSet;
-use std::fs;
 
 use serde::Deserialize;
 
@@ -47,8 +47,8 @@ pub(super) fn order(listing: &FolderListing) -> Result<Ordered, SourceError> {
 
 fn drizzle_from_journal(listing: &FolderListing) -> Result<Ordered, SourceError> {
     let journal_path = listing.path.join(DRIZZLE_JOURNAL);
-    let bytes = fs::read(&journal_path)
-        .map_err(|error| SourceError::Unreadable { path: journal_path.clone(), error })?;
+    let bytes = input::read_bytes(&journal_path, input::SETTINGS_LIMIT)
+        .map_err(|error| SourceError::UnreadableFile { path: journal_path.clone(), error })?;
     let journal: DrizzleJournal = serde_json::from_slice(&bytes).map_err(|error| {
         SourceError::InvalidJournal { path: journal_path.clone(), error: error.to_string() }
     })?;

@@ -1,6 +1,6 @@
 //! sqitch: the changes of `sqitch.plan`, in order, each its `deploy/<change>.sql`.
 
-use std::fs;
+use crate::input;
 use std::path::Path;
 
 use super::{Ordered, sql_files_in};
@@ -21,8 +21,8 @@ pub(super) fn order(listing: &FolderListing) -> Result<Ordered, SourceError> {
     if !listing.has_sqitch_plan {
         return Err(SourceError::MissingSqitchPlan { path: listing.path.clone() });
     }
-    let bytes =
-        fs::read(&plan_path).map_err(|error| SourceError::Unreadable { path: plan_path.clone(), error })?;
+    let bytes = input::read_bytes(&plan_path, input::SETTINGS_LIMIT)
+        .map_err(|error| SourceError::UnreadableFile { path: plan_path.clone(), error })?;
     let (changes, mut notices) = parse_sqitch_plan(&String::from_utf8_lossy(&bytes), &plan_path);
 
     let deploy_folder = listing.path.join("deploy");

@@ -5,11 +5,11 @@
 use super::versions::VersionStyle;
 use super::versions::{Clock, next_version_like};
 use super::{FixText, NewMigration, NewMigrationError, Separator, exists, free_change_name, highest_version};
+use crate::input;
 use crate::source::folder::FolderListing;
 use crate::source::layouts::{DRIZZLE_JOURNAL, DrizzleJournal};
 use crate::source::order::numbered_prefix;
 use crate::source::{MigrationSet, SourceError};
-use std::fs;
 
 /// The line drizzle-kit puts between statements; its migrator runs each chunk on its own.
 pub(super) const BREAKPOINT: &str = "--> statement-breakpoint";
@@ -40,8 +40,8 @@ fn plan_drizzle_journal(
 ) -> Result<NewMigration, NewMigrationError> {
     let journal_path = set.root.join(DRIZZLE_JOURNAL);
     let invalid = |error: String| SourceError::InvalidJournal { path: journal_path.clone(), error };
-    let journal_text = fs::read_to_string(&journal_path)
-        .map_err(|error| SourceError::Unreadable { path: journal_path.clone(), error })?;
+    let journal_text = input::read_text_as_is(&journal_path)
+        .map_err(|error| SourceError::UnreadableFile { path: journal_path.clone(), error })?;
     let journal: DrizzleJournal =
         serde_json::from_str(&journal_text).map_err(|error| invalid(error.to_string()))?;
     let entries = &journal.entries;

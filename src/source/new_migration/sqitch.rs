@@ -5,8 +5,8 @@ use super::versions::Clock;
 use super::{
     FixText, NewMigration, NewMigrationError, Separator, exists, free_change_name, no_reversal_comment,
 };
+use crate::input;
 use crate::source::{MigrationSet, SourceError};
-use std::fs;
 
 pub(super) fn plan(
     set: &MigrationSet,
@@ -17,8 +17,8 @@ pub(super) fn plan(
     if !plan_path.is_file() {
         return Err(SourceError::MissingSqitchPlan { path: set.root.clone() }.into());
     }
-    let plan_text = fs::read_to_string(&plan_path)
-        .map_err(|error| SourceError::Unreadable { path: plan_path.clone(), error })?;
+    let plan_text = input::read_text_as_is(&plan_path)
+        .map_err(|error| SourceError::UnreadableFile { path: plan_path.clone(), error })?;
     let planned = sqitch_change_names(&plan_text);
     let script = |folder: &str, change: &str| set.root.join(folder).join(format!("{change}.sql"));
     let change = free_change_name(&set.root, |change| {
