@@ -32,8 +32,10 @@
 //! For every probe:
 //! - **No widening:** rows after ⊆ rows before ∪ rows potential ∪ the actor's own rows (rows
 //!   whose owner-like column holds the actor's `sub`, and the row an own insert writes: the
-//!   owner policy neonlint writes lets those through). A call that failed before for lack of
-//!   EXECUTE must not work after.
+//!   owner policy neonlint writes lets those through). Own rows count only on a relation the
+//!   actor could use for no command before: where it could (a table granted SELECT and
+//!   INSERT only), a command refused for lack of privilege before stays refused. A call
+//!   that failed before for lack of EXECUTE must not work after.
 //! - **Nothing broken:** a probe that worked before still works, and still gets every row it
 //!   got, except where the narrowing is what a fix is for:
 //!   - a request role on a table whose RLS was off, where the fix enables it: fewer rows, and
@@ -536,9 +538,15 @@ fn select_findings(findings: &[Finding], without: Option<&str>, alone: Option<&s
         .collect()
 }
 
-/// The statements of a fix file as psql runs them (neonlint's splitter, as `tests/live.rs`).
+/// The statements of a fix file as psql runs them (neonlint's splitter, as `tests/live.rs`),
+/// without the file's `BEGIN;` and `COMMIT;`: the probes run it in their own transaction,
+/// one statement at a time, so that a failing statement is seen (and the rest still runs).
 fn statements(sql: &str) -> Vec<String> {
-    neonlint::sql::split::split(sql).iter().map(|piece| sql[piece.start..piece.end].to_string()).collect()
+    neonlint::sql::split::split(sql)
+        .iter()
+        .map(|piece| sql[piece.start..piece.end].to_string())
+        .filter(|statement| !matches!(statement.trim().to_ascii_uppercase().as_str(), "BEGIN" | "COMMIT"))
+        .collect()
 }
 
 /// The statements of `sql` without comments and blank space, for comparing two fixes.

@@ -80,15 +80,36 @@ pub fn header(command: &str) -> String {
     )
 }
 
-/// The fix file for `findings`: the header, then each block under its title.
+/// The fix file for `findings`: the header, then each block under its title, in one
+/// transaction: a statement that fails (a function the database lacks, a role that does
+/// not exist) must not leave the file half applied, with row-level security enabled and
+/// the policy that lets rows through missing. `CREATE INDEX CONCURRENTLY` cannot run in a
+/// transaction block, so those blocks come after `COMMIT` (an index changes no access).
 pub fn render(findings: &[Finding], command: &str) -> String {
     let mut out = header(command);
-    let blocks = blocks(findings);
-    for block in &blocks {
-        out.push_str(&format!("\n-- {}\n{}\n", block.title, block.sql));
-    }
-    if blocks.is_empty() {
+    let (concurrent, blocks): (Vec<Block>, Vec<Block>) =
+        blocks(findings).into_iter().partition(|block| block.sql.contains("CREATE INDEX CONCURRENTLY"));
+    if blocks.is_empty() && concurrent.is_empty() {
         out.push_str("\n-- Nothing to fix.\n");
+        return out;
+    }
+    if !blocks.is_empty() {
+        out.push_str(
+            "-- One transaction: if a statement fails, the file changes nothing. With psql, stop at the\n\
+             -- first error: psql -v ON_ERROR_STOP=1 -f <this file>\n\nBEGIN;\n",
+        );
+        for block in &blocks {
+            out.push_str(&format!("\n-- {}\n{}\n", block.title, block.sql));
+        }
+        out.push_str("\nCOMMIT;\n");
+    }
+    if !concurrent.is_empty() {
+        out.push_str(
+            "\n-- CREATE INDEX CONCURRENTLY cannot run in a transaction block: each runs on its own.\n",
+        );
+        for block in &concurrent {
+            out.push_str(&format!("\n-- {}\n{}\n", block.title, block.sql));
+        }
     }
     out
 }

@@ -834,6 +834,8 @@ impl Replay {
             // A column of that name exists: the statement fails (42701).
             AlterTableAction::AddColumn(column)
                 if self.catalog.table(id).is_some_and(|table| table.column(&column.name).is_some()) => {}
+            AlterTableAction::RenameColumn { to, .. }
+                if self.catalog.table(id).is_some_and(|table| table.column(to).is_some()) => {}
             _ => {
                 if let Some(table) = self.catalog.table_mut(id) {
                     alter_table_in_place(table, action, span);
@@ -1076,9 +1078,15 @@ impl Replay {
                     object_type: change.object_type,
                 };
                 let start = functions::new_default_acl(&key);
-                let entry = self.catalog.default_acls.entry(key).or_insert(start);
+                let built_in = start.acl.clone();
+                let entry = self.catalog.default_acls.entry(key.clone()).or_insert(start);
                 apply(&mut entry.acl, change.grant, &grantees, privileges);
                 entry.origin = Some(span);
+                // PostgreSQL keeps no entry that says what holds without one (so the role
+                // can be dropped again).
+                if entry.acl == built_in {
+                    self.catalog.default_acls.remove(&key);
+                }
             }
         }
     }

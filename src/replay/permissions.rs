@@ -65,6 +65,16 @@ impl Replay {
             StatementKind::AlterSchema { name, .. } => self.owns_schemas(role, std::slice::from_ref(name)),
             StatementKind::DropSchemas { names, .. } => self.owns_schemas(role, names),
             StatementKind::AlterDefaultPrivileges(change) => change.for_roles.iter().all(is_member),
+            // Dropping a database takes its owner; renaming it or giving it away also takes
+            // CREATEDB, which ordinary roles lack.
+            StatementKind::DropDatabase { name } => {
+                self.catalog.databases.get(name).is_none_or(|database| owns(&database.owner))
+            }
+            StatementKind::AlterDatabase { name, rename_to, owner } => {
+                rename_to.is_none()
+                    && owner.is_none()
+                    && self.catalog.databases.get(name).is_none_or(|database| owns(&database.owner))
+            }
             StatementKind::Privileges(change) => match &change.target {
                 GrantTarget::Tables(names) => names.iter().all(owns_table),
                 GrantTarget::Schemas(names) => self.owns_schemas(role, names),

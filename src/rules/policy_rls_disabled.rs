@@ -11,8 +11,10 @@ pub fn check(catalog: &Catalog, _settings: &Settings) -> Vec<Finding> {
         .filter(|table| table.kind.has_rows() && !table.rls_enabled && !table.policies.is_empty())
         .map(|table| {
             let name = table.qualified_name();
-            let policies: Vec<String> =
+            // By name, as the catalog lists them (migrations create them in any order).
+            let mut policies: Vec<String> =
                 table.policies.iter().map(|policy| format!("`{}`", policy.name)).collect();
+            policies.sort();
             let message = format!(
                 "table `{name}` has {} ({}) but row-level security is off, so PostgreSQL ignores {}",
                 if policies.len() == 1 { "a policy" } else { "policies" },

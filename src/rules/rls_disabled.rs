@@ -4,7 +4,7 @@
 
 use super::corrective;
 use super::{Applicability, Finding, Fix, Object, Phase, Settings};
-use crate::model::Catalog;
+use crate::model::{Catalog, Privileges};
 
 pub fn check(catalog: &Catalog, settings: &Settings) -> Vec<Finding> {
     settings
@@ -13,9 +13,18 @@ pub fn check(catalog: &Catalog, settings: &Settings) -> Vec<Finding> {
         .map(|table| {
             let name = table.qualified_name();
             let parent = table.partition_of.and_then(|id| catalog.table(id));
+            // Whether a request can reach the table's rows today.
+            let reachable = settings.request_roles().iter().any(|role| {
+                let (table_level, column_level) = catalog.table_privileges(table, role);
+                !((table_level | column_level) & Privileges::DML).is_empty()
+            });
             let message = match parent {
-                Some(parent) => format!(
+                Some(parent) if reachable => format!(
                     "partition `{name}` has row-level security off: requests to it directly skip the policies of `{}` and see every row",
+                    parent.qualified_name()
+                ),
+                Some(parent) => format!(
+                    "partition `{name}` has row-level security off: no API role has a privilege on it today, but once one is granted, requests to it directly skip the policies of `{}` and see every row",
                     parent.qualified_name()
                 ),
                 None => format!(
@@ -25,9 +34,15 @@ pub fn check(catalog: &Catalog, settings: &Settings) -> Vec<Finding> {
             let mut sql = corrective::enable_rls(table);
             let mut help = format!("enable row-level security on `{name}`");
             // A table with no permissive policy would return nothing once RLS is on: give it one.
+            let roles = settings.signed_in_roles();
             if !table.policies.iter().any(|policy| policy.permissive)
                 && parent.is_none()
-                && let Some(policy) = corrective::policy_for(table, &settings.signed_in_roles())
+                && let Some(policy) = corrective::policy_for(
+                    catalog,
+                    table,
+                    &roles,
+                    corrective::owner_policy_commands(catalog, table, &roles),
+                )
             {
                 sql.push('\n');
                 sql.push_str(&policy);

@@ -7,7 +7,7 @@
 
 use super::usable::{Nothing, why_nothing_passes};
 use super::{Applicability, Finding, Fix, Object, Phase, Settings, corrective};
-use crate::model::{Catalog, Table};
+use crate::model::{Catalog, Privileges, Table};
 
 pub fn check(catalog: &Catalog, settings: &Settings) -> Vec<Finding> {
     let roles: Vec<&String> = settings
@@ -70,10 +70,12 @@ fn finding(catalog: &Catalog, table: &Table, starved: &[(&str, Nothing)]) -> Fin
     };
     let help = format!("add a permissive policy on `{name}` that says which rows {who} may use");
     let roles: Vec<&str> = starved.iter().map(|(role, _)| *role).collect();
-    let mut sql = corrective::policy_for(table, &roles).unwrap_or_default();
-    // The owner policy is for every command: give the roles what it needs, so that the fix
-    // leaves no NL003 or NL008 behind.
-    if corrective::owner_column(table).is_some() {
+    let commands = corrective::owner_policy_commands(catalog, table, &roles);
+    let mut sql = corrective::policy_for(catalog, table, &roles, commands).unwrap_or_default();
+    // An owner policy for every command (the roles held none): give the roles what it
+    // needs, so that the fix leaves no NL003 or NL008 behind. Roles that hold some
+    // privileges get a policy for those only, and no grant.
+    if corrective::owner_column(table).is_some() && commands.contains(Privileges::DML) {
         for (role, _) in starved {
             for grant in corrective::grants_for_every_command(catalog, table, role) {
                 sql.push('\n');
@@ -86,6 +88,9 @@ fn finding(catalog: &Catalog, table: &Table, starved: &[(&str, Nothing)]) -> Fin
         .with_fix(Fix::new(sql, Applicability::Review, Phase::Policy))
 }
 
+/// Policy names by name, as the catalog lists them (migrations create them in any order).
 fn listed<'a>(names: impl Iterator<Item = &'a str>) -> String {
-    names.map(|name| format!("`{name}`")).collect::<Vec<_>>().join(", ")
+    let mut names: Vec<String> = names.map(|name| format!("`{name}`")).collect();
+    names.sort();
+    names.join(", ")
 }

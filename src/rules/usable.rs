@@ -87,8 +87,8 @@ pub fn usable<'a>(catalog: &Catalog, table: &'a Table, role: &str) -> (Privilege
 }
 
 /// The table privileges `role` needs on `table` for requests to work: with row-level
-/// security off, SELECT, INSERT, UPDATE and DELETE (the table has no other guard, and its
-/// fix comes after NL001's); with it on, what `usable` allows (nothing when no policy lets
+/// security off, the four DML privileges when it holds none of them, else what it holds
+/// (the table has no other guard, and its fix comes after NL001's); with it on, what `usable` allows (nothing when no policy lets
 /// a row through: NL002 reports that, and no grant would help). The policies come back
 /// too, for messages.
 pub fn needed_privileges<'a>(
@@ -97,7 +97,12 @@ pub fn needed_privileges<'a>(
     role: &str,
 ) -> (Privileges, Vec<&'a Policy>) {
     if !table.rls_enabled {
-        return (Privileges::DML, Vec::new());
+        // Without row-level security, a role that holds some of the four privileges was
+        // given what it should have (a table granted SELECT and INSERT only is append-only
+        // on purpose); one that holds none cannot use the table at all.
+        let (table_level, column_level) = catalog.table_privileges(table, role);
+        let held = (table_level | column_level) & Privileges::DML;
+        return (if held.is_empty() { Privileges::DML } else { held }, Vec::new());
     }
     usable(catalog, table, role)
 }
