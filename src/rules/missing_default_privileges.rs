@@ -1,6 +1,7 @@
 //! NL004 missing-default-privileges: in an exposed schema, the tables the migration role
-//! creates next will get no SELECT, INSERT, UPDATE, DELETE for an API role, so the next
-//! migration's table breaks the API until someone grants them by hand.
+//! creates next will get none of SELECT, INSERT, UPDATE, DELETE for an API role, so the
+//! next migration's table breaks the API until someone grants them by hand. Defaults that
+//! give some of them are a choice (read-only tables), not a mistake.
 
 use super::{Applicability, Finding, Fix, Object, Phase, Settings};
 use crate::model::{Catalog, DefaultObjectType, Privileges};
@@ -15,10 +16,13 @@ pub fn check(catalog: &Catalog, settings: &Settings) -> Vec<Finding> {
     let mut findings = Vec::new();
     for schema in settings.exposed_schemas.iter().filter(|schema| catalog.schemas.contains_key(*schema)) {
         for role in settings.api_roles.iter().filter(|role| catalog.role_exists(role)) {
-            let missing = Privileges::DML.without(catalog.default_table_privileges(creator, schema, role));
-            if missing.is_empty() {
+            // Defaults that give some of the four (SELECT only: read-only on purpose) say
+            // what new tables should get; only none at all breaks the next table.
+            let held = catalog.default_table_privileges(creator, schema, role) & Privileges::DML;
+            if !held.is_empty() {
                 continue;
             }
+            let missing = Privileges::DML;
             let message = format!(
                 "tables that {who} creates in schema `{schema}` get no {missing} for `{role}`: each new table fails with \"permission denied for table\" until it is granted by hand"
             );
