@@ -138,6 +138,7 @@ async fn read_tables<C: GenericClient>(
             security_invoker: row.get("security_invoker"),
             indexes: Vec::new(),
             rls_enabled_late: None,
+            partition_key: Vec::new(),
         };
         let id = catalog.add_table(table);
         ids.insert(row.get("oid"), id);

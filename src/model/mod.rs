@@ -176,6 +176,9 @@ pub struct Table {
     /// Migrations only: the table was created in one file with RLS still off at that
     /// file's end, a request role could use it before RLS came, and a later file enabled it.
     pub rls_enabled_late: Option<LateRls>,
+    /// Migrations only: a partitioned table's key columns (empty: not known), which every
+    /// primary key and unique constraint on it must include.
+    pub partition_key: Vec<String>,
 }
 
 impl Table {
@@ -610,6 +613,7 @@ mod tests {
             security_invoker: false,
             indexes: vec![],
             rls_enabled_late: None,
+            partition_key: vec![],
         }
     }
 

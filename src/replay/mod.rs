@@ -336,7 +336,9 @@ impl Replay {
 
     fn apply(&mut self, statement: &Statement, span: Span) {
         // A statement naming a role that does not exist fails as a whole (42704).
-        if named_roles(&statement.kind).any(|role| self.role_is_missing(role)) {
+        if named_roles(&statement.kind).any(|role| self.role_is_missing(role))
+            || public_as_role(&statement.kind)
+        {
             return;
         }
         if self.closed_world
@@ -684,6 +686,7 @@ impl Replay {
             security_invoker: false,
             indexes: Vec::new(),
             rls_enabled_late: None,
+            partition_key: Vec::new(),
         }
     }
 
@@ -720,6 +723,7 @@ impl Replay {
         let mut table = self.new_relation(schema, &create.name.name, create.kind, span);
         table.partition_of = partition_of;
         table.columns = create.columns.clone();
+        table.partition_key = create.partition_key.clone();
         // A partition takes its parent's columns, defaults included (a serial column's
         // partitions draw from the parent's sequence); identity stays with the parent.
         if let Some(parent) = partition_of.and_then(|id| self.catalog.table(id))
@@ -828,7 +832,14 @@ impl Replay {
                 }
                 self.owned_sequences_follow_owner(id);
             }
-            AlterTableAction::AddIndexConstraint { name, first_column } => {
+            // On a partitioned table, a key that leaves out a partition column fails (0A000).
+            AlterTableAction::AddIndexConstraint { columns, .. }
+                if !columns.is_empty()
+                    && self.catalog.table(id).is_some_and(|table| {
+                        table.kind == TableKind::PartitionedTable
+                            && table.partition_key.iter().any(|key| !columns.contains(key))
+                    }) => {}
+            AlterTableAction::AddIndexConstraint { name, first_column, .. } => {
                 self.add_key_index(id, name.as_deref(), first_column)
             }
             // A column of that name exists: the statement fails (42701).
@@ -1102,6 +1113,32 @@ fn policy_clauses_fit(command: PolicyCommand, using: bool, with_check: bool) -> 
     }
 }
 
+/// Whether the statement names `PUBLIC` where only a role can stand (an owner, `SET ROLE`,
+/// `FOR ROLE`, a member): PostgreSQL fails it with 'role "public" does not exist' (42704).
+fn public_as_role(kind: &StatementKind) -> bool {
+    let public = |spec: &RoleSpec| *spec == RoleSpec::Public;
+    match kind {
+        StatementKind::AlterDefaultPrivileges(change) => change.for_roles.iter().any(public),
+        StatementKind::RoleMembership { members, .. } => members.iter().any(public),
+        StatementKind::CreateSchema { owner, .. }
+        | StatementKind::AlterSchema { owner, .. }
+        | StatementKind::CreateDatabase { owner, .. }
+        | StatementKind::AlterDatabase { owner, .. } => owner.iter().any(public),
+        StatementKind::SetRole(role) => role.iter().any(public),
+        StatementKind::AlterTable { actions, .. } => {
+            actions.iter().any(|action| matches!(action, AlterTableAction::OwnerTo(RoleSpec::Public)))
+        }
+        StatementKind::AlterFunction { actions, .. } => actions
+            .iter()
+            .any(|action| matches!(action, crate::sql::AlterFunctionAction::OwnerTo(RoleSpec::Public))),
+        StatementKind::AlterSequence {
+            action: crate::sql::AlterSequenceAction::OwnerTo(RoleSpec::Public),
+            ..
+        } => true,
+        _ => false,
+    }
+}
+
 /// The roles a statement names, other than those it creates or drops.
 fn named_roles(kind: &StatementKind) -> impl Iterator<Item = &String> {
     let specs: Vec<&RoleSpec> = match kind {
@@ -1178,6 +1215,9 @@ fn alter_table_in_place(table: &mut Table, action: &AlterTableAction, span: Span
         AlterTableAction::RenameColumn { from, to } => {
             if let Some(column) = table.columns.iter_mut().find(|column| column.name == *from) {
                 column.name = to.clone();
+            }
+            for key in table.partition_key.iter_mut().filter(|key| **key == *from) {
+                key.clone_from(to);
             }
             // PostgreSQL stores policy expressions by column number: they follow the rename.
             let name = table.name.clone();

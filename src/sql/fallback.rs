@@ -215,9 +215,14 @@ impl<'a> Cursor<'a> {
         }
         // What follows (`INHERITS`, `PARTITION BY`, `FOR VALUES`, `WITH`, `AS …`) only
         // matters for the kind.
+        let mut partition_key = Vec::new();
         while !self.at_end() {
             if self.eat_all(&["partition", "by"]) {
                 kind = TableKind::PartitionedTable;
+                self.position += 1; // RANGE, LIST or HASH
+                if let Some((start, end)) = self.parenthesized() {
+                    partition_key = objects::plain_names(&self.source[start..end]);
+                }
             } else if self.parenthesized().is_none() {
                 self.position += 1;
             }
@@ -231,6 +236,7 @@ impl<'a> Cursor<'a> {
             temporary,
             indexed_columns,
             primary_keys,
+            partition_key,
         }))
     }
 

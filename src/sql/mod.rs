@@ -209,6 +209,9 @@ pub struct CreateTable {
     pub indexed_columns: Vec<String>,
     /// How many `PRIMARY KEY` clauses the statement has: more than one fails it.
     pub primary_keys: usize,
+    /// `PARTITION BY … (a, b)`: the key's columns; empty when not partitioned or when a
+    /// key is an expression.
+    pub partition_key: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -322,10 +325,12 @@ pub enum AlterTableAction {
     },
     /// `ADD [CONSTRAINT n] FOREIGN KEY …`: a relationship the Data API serves (embedding).
     AddForeignKey,
-    /// `ADD PRIMARY KEY | UNIQUE (column, …)`: the column its index leads with.
+    /// `ADD PRIMARY KEY | UNIQUE (column, …)`: the column its index leads with, and every
+    /// column when all are plain columns (else empty).
     AddIndexConstraint {
         name: Option<String>,
         first_column: String,
+        columns: Vec<String>,
     },
     /// `ALTER VIEW … SET (security_invoker = …)` (or `ALTER TABLE` on a view);
     /// `RESET (security_invoker)` is `false`.

@@ -209,6 +209,7 @@ fn map_statement(statement: sp::Statement) -> Option<StatementKind> {
             temporary: create.temporary,
             indexed_columns: indexed_columns(&create.columns, &create.constraints),
             primary_keys: primary_keys(&create.columns, &create.constraints),
+            partition_key: partition_key(create.partition_by.as_deref()),
         }),
         sp::Statement::CreateForeignTable(create) => StatementKind::CreateTable(CreateTable {
             name: object_ref(&create.name)?,
@@ -219,6 +220,7 @@ fn map_statement(statement: sp::Statement) -> Option<StatementKind> {
             temporary: false,
             indexed_columns: Vec::new(),
             primary_keys: 0,
+            partition_key: Vec::new(),
         }),
         sp::Statement::CreateView(view) => StatementKind::CreateView(CreateView {
             name: object_ref(&view.name)?,
@@ -640,6 +642,14 @@ fn alter_table_action(operation: sp::AlterTableOperation) -> Option<AlterTableAc
             AlterTableAction::AddIndexConstraint {
                 name: name.as_ref().map(ident),
                 first_column: first_index_column(columns)?,
+                columns: columns
+                    .iter()
+                    .map(|column| match &column.column.expr {
+                        sp::Expr::Identifier(column) => Some(ident(column)),
+                        _ => None,
+                    })
+                    .collect::<Option<Vec<String>>>()
+                    .unwrap_or_default(),
             }
         }
         sp::AlterTableOperation::SetOptionsParens { options } => {
@@ -701,6 +711,23 @@ fn primary_keys(columns: &[sp::ColumnDef], constraints: &[sp::TableConstraint]) 
         .filter(|constraint| matches!(constraint, sp::TableConstraint::PrimaryKey(_)))
         .count();
     on_columns + on_table
+}
+
+/// The columns of `PARTITION BY RANGE | LIST | HASH (…)`, which sqlparser reads as a call;
+/// empty when a key is an expression.
+fn partition_key(partition_by: Option<&sp::Expr>) -> Vec<String> {
+    let Some(sp::Expr::Function(function)) = partition_by else { return Vec::new() };
+    let sp::FunctionArguments::List(list) = &function.args else { return Vec::new() };
+    list.args
+        .iter()
+        .map(|arg| match arg {
+            sp::FunctionArg::Unnamed(sp::FunctionArgExpr::Expr(sp::Expr::Identifier(column))) => {
+                Some(ident(column))
+            }
+            _ => None,
+        })
+        .collect::<Option<Vec<String>>>()
+        .unwrap_or_default()
 }
 
 fn first_index_column(columns: &[sp::IndexColumn]) -> Option<String> {

@@ -38,6 +38,15 @@ pub fn default_sequence(default: &str) -> Option<SequenceName> {
 
 /// The column each `PRIMARY KEY` or `UNIQUE` constraint of a `CREATE TABLE ( … )`
 /// element list leads with, from column constraints and table constraints alike.
+/// `a, b, c` as names; empty when anything else is in the list (an expression, `DESC`).
+pub(super) fn plain_names(list: &str) -> Vec<String> {
+    let mut cursor = Cursor::new(list);
+    match cursor.list(|cursor| cursor.ident()) {
+        Some(names) if cursor.at_end() => names,
+        _ => Vec::new(),
+    }
+}
+
 pub(super) fn indexed_columns(elements: &str) -> Vec<String> {
     let mut cursor = Cursor::new(elements);
     let mut columns = Vec::new();
@@ -170,7 +179,8 @@ impl Cursor<'_> {
         self.skip_nulls_distinct();
         let (start, end) = self.parenthesized()?;
         let first_column = Cursor::new(&self.source[start..end]).ident()?;
-        Some(AlterTableAction::AddIndexConstraint { name, first_column })
+        let columns = plain_names(&self.source[start..end]);
+        Some(AlterTableAction::AddIndexConstraint { name, first_column, columns })
     }
 
     fn skip_nulls_distinct(&mut self) {
@@ -420,8 +430,16 @@ mod tests {
                 "ALTER TABLE t ADD CONSTRAINT t_pk PRIMARY KEY (id, other), ADD UNIQUE (email), ADD CHECK (id > 0)"
             ),
             vec![
-                AlterTableAction::AddIndexConstraint { name: Some("t_pk".into()), first_column: "id".into() },
-                AlterTableAction::AddIndexConstraint { name: None, first_column: "email".into() },
+                AlterTableAction::AddIndexConstraint {
+                    name: Some("t_pk".into()),
+                    first_column: "id".into(),
+                    columns: vec!["id".into()],
+                },
+                AlterTableAction::AddIndexConstraint {
+                    name: None,
+                    first_column: "email".into(),
+                    columns: vec!["email".into()],
+                },
             ]
         );
         assert_eq!(
