@@ -1090,12 +1090,22 @@ impl Replay {
                 };
                 let start = functions::new_default_acl(&key);
                 let built_in = start.acl.clone();
+                // The role's own privileges on its new objects are implicit here (all of
+                // them, in the built-in defaults): granting them changes nothing, while
+                // revoking them leaves an entry the model cannot show but PostgreSQL keeps.
+                let owner = key.role.clone().map(Grantee::Role);
+                let to_owner =
+                    schema.is_none() && owner.as_ref().is_some_and(|owner| grantees.contains(owner));
+                let others: Vec<Grantee> = match (&owner, schema) {
+                    (Some(owner), None) => grantees.iter().filter(|g| *g != owner).cloned().collect(),
+                    _ => grantees.clone(),
+                };
                 let entry = self.catalog.default_acls.entry(key.clone()).or_insert(start);
-                apply(&mut entry.acl, change.grant, &grantees, privileges);
+                apply(&mut entry.acl, change.grant, &others, privileges);
                 entry.origin = Some(span);
                 // PostgreSQL keeps no entry that says what holds without one (so the role
                 // can be dropped again).
-                if entry.acl == built_in {
+                if entry.acl == built_in && !(to_owner && !change.grant) {
                     self.catalog.default_acls.remove(&key);
                 }
             }

@@ -433,7 +433,7 @@ mod tests {
                 AlterTableAction::AddIndexConstraint {
                     name: Some("t_pk".into()),
                     first_column: "id".into(),
-                    columns: vec!["id".into()],
+                    columns: vec!["id".into(), "other".into()],
                 },
                 AlterTableAction::AddIndexConstraint {
                     name: None,
