@@ -1105,7 +1105,8 @@ impl Replay {
                 entry.origin = Some(span);
                 // PostgreSQL keeps no entry that says what holds without one (so the role
                 // can be dropped again).
-                if entry.acl == built_in && !(to_owner && !change.grant) {
+                let owner_revoked = to_owner && !change.grant;
+                if entry.acl == built_in && !owner_revoked {
                     self.catalog.default_acls.remove(&key);
                 }
             }
