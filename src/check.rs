@@ -220,7 +220,15 @@ fn analyse_set(
         .files
         .par_iter()
         .enumerate()
-        .map(|(i, file)| load(&file.path, layout, &placeholders, FileId((first_id + i) as u32)))
+        .map(|(i, file)| {
+            load(
+                &file.path,
+                layout,
+                &placeholders,
+                FileId((first_id + i) as u32),
+                config.parse_cache.as_deref(),
+            )
+        })
         .collect();
 
     let options = Options {
@@ -353,7 +361,13 @@ fn append(into: &mut Vec<Finding>, more: Vec<Finding>) {
 }
 
 /// Reads one file. One that cannot be read (see `UnreadableFile`) replays as empty.
-fn load(path: &Path, layout: Layout, placeholders: &Placeholders, id: FileId) -> Loaded {
+fn load(
+    path: &Path,
+    layout: Layout,
+    placeholders: &Placeholders,
+    id: FileId,
+    cache: Option<&crate::cache::ParseCache>,
+) -> Loaded {
     let text = match input::read_bytes(path, input::MIGRATION_LIMIT).and_then(input::decode) {
         Ok(text) => text,
         Err(error) => {
@@ -378,7 +392,10 @@ fn load(path: &Path, layout: Layout, placeholders: &Placeholders, id: FileId) ->
     };
     let text = replaced.unwrap_or(text);
     let up = source::up_part(layout, &text);
-    let parsed = sql::parse_file(&up);
+    let parsed = match cache {
+        Some(cache) => cache.parse(&up),
+        None => sql::parse_file(&up),
+    };
     let suppressions = suppress::from_comments(id, &up);
     Loaded { text: Arc::from(text), parsed, unreadable: None, suppressions, placeholder_note }
 }

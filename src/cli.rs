@@ -127,6 +127,9 @@ struct CommonArgs {
     /// Report only findings that are not in this baseline (see `neonlint baseline`)
     #[arg(long, value_name = "FILE", global = true)]
     baseline: Option<PathBuf>,
+    /// Parse every file, without reading or writing the parse cache (see NEONLINT_CACHE_DIR)
+    #[arg(long, global = true)]
+    no_cache: bool,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
@@ -208,6 +211,9 @@ fn load_config(common: &CommonArgs) -> Result<Config, Error> {
         config.exposed_schemas = common.schemas.clone();
     }
     config.suppressions = !common.no_suppressions;
+    if !common.no_cache {
+        config.parse_cache = crate::cache::ParseCache::open_default().map(std::sync::Arc::new);
+    }
     Ok(config)
 }
 

@@ -86,6 +86,9 @@ pub struct Config {
     /// Apply `neonlint-ignore` comments and `[[ignore]]` entries (`--no-suppressions` turns
     /// them off, to audit what they hide).
     pub suppressions: bool,
+    /// Where parsed files are kept between runs (`cache`); `None` parses every file. Set by
+    /// the command line (`--no-cache`), never by the file.
+    pub parse_cache: Option<std::sync::Arc<crate::cache::ParseCache>>,
     levels: BTreeMap<&'static str, Level>,
 }
 
@@ -104,6 +107,7 @@ impl Default for Config {
             placeholders: BTreeMap::new(),
             ignores: Vec::new(),
             suppressions: true,
+            parse_cache: None,
             levels: BTreeMap::new(),
         }
     }

@@ -6,6 +6,7 @@
 //! `main.rs` only calls `cli::run`.
 
 pub mod baseline;
+pub mod cache;
 pub mod calendar;
 pub mod check;
 pub mod cli;

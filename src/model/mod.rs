@@ -12,11 +12,11 @@ use std::collections::{BTreeMap, BTreeSet};
 pub use privileges::{Acl, Grantee, Privileges};
 
 /// Index of a migration file in the run's file list.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 pub struct FileId(pub u32);
 
 /// Where a statement sits in a migration file: byte range plus 1-based line and column.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Span {
     pub file: FileId,
     pub line: u32,
@@ -52,7 +52,7 @@ pub type RoleName = Option<String>;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct TableId(pub u32);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 pub enum TableKind {
     Table,
     PartitionedTable,
@@ -68,7 +68,7 @@ impl TableKind {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Column {
     pub name: String,
     /// Lower-cased type name as written (`uuid`, `text`, `character varying(40)`).
@@ -83,7 +83,7 @@ pub struct Column {
 }
 
 /// A sequence name as a column default names it.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 pub struct SequenceName {
     pub schema: Option<String>,
     pub name: String,
@@ -100,13 +100,13 @@ pub struct Index {
 }
 
 /// A column cast to a type, with the type as `format_type` prints it.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 pub struct ColumnCast {
     pub column: String,
     pub type_name: String,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 pub enum PolicyCommand {
     All,
     Select,
@@ -273,7 +273,7 @@ pub struct Function {
 pub type Name = (Option<String>, String);
 
 /// What a function body refers to by name (`sql::body` reads it from the text).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct FunctionBody {
     /// Functions it calls (`name(`), builtins and keywords that take parentheses left out.
     pub calls: Vec<Name>,
@@ -343,7 +343,7 @@ pub struct Extension {
     pub origin: Option<Span>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 pub enum DefaultObjectType {
     Tables,
     Sequences,

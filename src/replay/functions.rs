@@ -175,7 +175,7 @@ impl Replay {
         let privileges = object_privileges(change.privileges, Privileges::EXECUTE);
         for key in keys {
             if let Some(function) = self.catalog.functions.get_mut(&key) {
-                apply(&mut function.acl, change.grant, grantees, privileges);
+                apply(&mut function.acl, &function.owner, change.grant, grantees, privileges);
             }
         }
         true

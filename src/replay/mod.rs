@@ -1031,7 +1031,7 @@ impl Replay {
                 let privileges = object_privileges(change.privileges, Privileges::ALL_SCHEMA);
                 for name in names {
                     if let Some(schema) = self.catalog.schemas.get_mut(name) {
-                        apply(&mut schema.acl, change.grant, &grantees, privileges);
+                        apply(&mut schema.acl, &schema.owner, change.grant, &grantees, privileges);
                     }
                 }
             }
@@ -1039,7 +1039,7 @@ impl Replay {
                 let privileges = object_privileges(change.privileges, Privileges::ALL_DATABASE);
                 for name in names {
                     if let Some(database) = self.catalog.databases.get_mut(name) {
-                        apply(&mut database.acl, change.grant, &grantees, privileges);
+                        apply(&mut database.acl, &database.owner, change.grant, &grantees, privileges);
                     }
                 }
             }
@@ -1052,12 +1052,13 @@ impl Replay {
         let column_level = change.privileges.column_level;
         for id in ids {
             let Some(table) = self.catalog.table_mut(*id) else { continue };
-            apply(&mut table.acl, change.grant, grantees, table_level);
+            let owner = table.owner.clone();
+            apply(&mut table.acl, &owner, change.grant, grantees, table_level);
             // Revoking a table privilege also revokes it from every column.
             if !change.grant {
-                apply(&mut table.column_acl, false, grantees, table_level);
+                apply(&mut table.column_acl, &owner, false, grantees, table_level);
             }
-            apply(&mut table.column_acl, change.grant, grantees, column_level);
+            apply(&mut table.column_acl, &owner, change.grant, grantees, column_level);
         }
     }
 
@@ -1101,7 +1102,7 @@ impl Replay {
                     _ => grantees.clone(),
                 };
                 let entry = self.catalog.default_acls.entry(key.clone()).or_insert(start);
-                apply(&mut entry.acl, change.grant, &others, privileges);
+                apply(&mut entry.acl, &None, change.grant, &others, privileges);
                 entry.origin = Some(span);
                 // PostgreSQL keeps no entry that says what holds without one (so the role
                 // can be dropped again).
@@ -1286,11 +1287,18 @@ fn object_privileges(list: PrivilegeList, all: Privileges) -> Privileges {
     if list.all { all } else { list.object_level & all }
 }
 
-fn apply(acl: &mut Acl, grant: bool, grantees: &[Grantee], privileges: Privileges) {
+/// Grants or revokes `privileges` for `grantees` on an object owned by `owner`. The owner
+/// holds every privilege implicitly: granting it one changes nothing (PostgreSQL's explicit
+/// entry for it moves to the next owner with the object), so none is recorded.
+fn apply(acl: &mut Acl, owner: &RoleName, grant: bool, grantees: &[Grantee], privileges: Privileges) {
     if privileges.is_empty() {
         return;
     }
     for grantee in grantees {
+        let to_owner = matches!((grantee, owner), (Grantee::Role(role), Some(owner)) if role == owner);
+        if grant && to_owner {
+            continue;
+        }
         if grant {
             acl.grant(grantee.clone(), privileges);
         } else {

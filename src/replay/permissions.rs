@@ -91,7 +91,9 @@ impl Replay {
                         .and_then(|key| self.catalog.functions.get(&key))
                         .is_none_or(|function| owns(&function.owner))
                 }),
-                GrantTarget::Databases(_) => false,
+                GrantTarget::Databases(names) => names.iter().all(|name| {
+                    self.catalog.databases.get(name).is_none_or(|database| owns(&database.owner))
+                }),
                 GrantTarget::Other => true,
             },
             StatementKind::AlterFunction { function, .. } => self
@@ -102,6 +104,11 @@ impl Replay {
                 self.resolve_function(function)
                     .and_then(|key| self.catalog.functions.get(&key))
                     .is_none_or(|function| owns(&function.owner))
+            }),
+            StatementKind::DropSequences { names, .. } => names.iter().all(|name| {
+                self.resolve_sequence(name)
+                    .and_then(|key| self.catalog.sequences.get(&key))
+                    .is_none_or(|sequence| owns(&sequence.owner))
             }),
             StatementKind::AlterSequence { name, .. } => self
                 .resolve_sequence(name)

@@ -418,7 +418,7 @@ impl Replay {
     ) {
         for key in keys {
             if let Some(sequence) = self.catalog.sequences.get_mut(key) {
-                apply(&mut sequence.acl, grant, grantees, privileges);
+                apply(&mut sequence.acl, &sequence.owner, grant, grantees, privileges);
             }
         }
     }

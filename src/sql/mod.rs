@@ -22,6 +22,8 @@ mod parse;
 mod routine;
 pub mod split;
 
+use serde::{Deserialize, Serialize};
+
 use crate::model::{
     Column, DefaultObjectType, FileId, PolicyCommand, Privileges, SequenceName, Span, TableKind,
 };
@@ -33,14 +35,14 @@ pub use parse::parse_file;
 pub use routine::{ArgType, arg_types, normalise_type};
 
 /// A name as written, case-folded: unquoted parts lower-cased, quoted parts kept.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct ObjectRef {
     pub schema: Option<String>,
     pub name: String,
 }
 
 /// A role as written in a statement, before replay resolves `CURRENT_USER`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum RoleSpec {
     Name(String),
     Public,
@@ -50,7 +52,7 @@ pub enum RoleSpec {
 }
 
 /// Where a statement (or a problem) is in its file.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Location {
     pub start: usize,
     pub end: usize,
@@ -65,7 +67,7 @@ impl Location {
     }
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Statement {
     pub kind: StatementKind,
     pub location: Location,
@@ -73,7 +75,7 @@ pub struct Statement {
     pub comments_start: usize,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum StatementKind {
     CreateTable(CreateTable),
     CreateView(CreateView),
@@ -196,7 +198,7 @@ pub enum StatementKind {
     Other,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CreateTable {
     pub name: ObjectRef,
     pub if_not_exists: bool,
@@ -214,7 +216,7 @@ pub struct CreateTable {
     pub partition_key: Vec<String>,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum AlterSequenceAction {
     OwnerTo(RoleSpec),
     RenameTo(String),
@@ -226,7 +228,7 @@ pub enum AlterSequenceAction {
 }
 
 /// A function named in `ALTER`, `DROP`, `GRANT` or `REVOKE`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FunctionRef {
     pub name: ObjectRef,
     /// The keyword the statement used: `ALTER FUNCTION` fails on a procedure.
@@ -237,7 +239,7 @@ pub struct FunctionRef {
 }
 
 /// `FUNCTION`, `PROCEDURE` or `ROUTINE` (either) in `ALTER`, `DROP`, `GRANT`, `REVOKE`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum RoutineKind {
     Function,
     Procedure,
@@ -256,7 +258,7 @@ impl RoutineKind {
     }
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CreateFunction {
     pub name: ObjectRef,
     /// Input argument types, normalised as in `FunctionKey::args`.
@@ -271,7 +273,7 @@ pub struct CreateFunction {
     pub body: Option<crate::model::FunctionBody>,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum AlterFunctionAction {
     /// `SECURITY DEFINER` (true) or `SECURITY INVOKER` (false).
     SecurityDefiner(bool),
@@ -282,7 +284,7 @@ pub enum AlterFunctionAction {
     SetSchema(String),
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CreateView {
     pub name: ObjectRef,
     pub materialized: bool,
@@ -295,7 +297,7 @@ pub struct CreateView {
     pub reads: Vec<ObjectRef>,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum AlterTableAction {
     EnableRls,
     DisableRls,
@@ -339,7 +341,7 @@ pub enum AlterTableAction {
     DetachPartition(ObjectRef),
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CreatePolicy {
     pub name: String,
     pub table: ObjectRef,
@@ -351,7 +353,7 @@ pub struct CreatePolicy {
     pub with_check: Option<String>,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AlterPolicy {
     pub name: String,
     pub table: ObjectRef,
@@ -362,7 +364,7 @@ pub struct AlterPolicy {
 }
 
 /// Privileges named in a `GRANT`/`REVOKE`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PrivilegeList {
     /// `ALL [PRIVILEGES]`: every privilege the object type has.
     pub all: bool,
@@ -371,7 +373,7 @@ pub struct PrivilegeList {
     pub column_level: Privileges,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum GrantTarget {
     Tables(Vec<ObjectRef>),
     AllTablesInSchemas(Vec<String>),
@@ -388,7 +390,7 @@ pub enum GrantTarget {
     Other,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PrivilegeChange {
     pub grant: bool,
     pub privileges: PrivilegeList,
@@ -396,7 +398,7 @@ pub struct PrivilegeChange {
     pub grantees: Vec<RoleSpec>,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct DefaultPrivilegeChange {
     pub grant: bool,
     /// Empty: the role that runs the statement.
@@ -409,14 +411,14 @@ pub struct DefaultPrivilegeChange {
 }
 
 /// Something in a file that is not a readable statement.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Problem {
     pub kind: ProblemKind,
     pub message: String,
     pub location: Location,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ProblemKind {
     /// A statement that nothing could read (NL000).
     ParseError,
@@ -425,7 +427,7 @@ pub enum ProblemKind {
 }
 
 /// The statements and problems of one file.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct ParsedFile {
     pub statements: Vec<Statement>,
     pub problems: Vec<Problem>,
