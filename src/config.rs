@@ -15,6 +15,9 @@ use crate::rules::{self, Rule, Settings, Severity};
 
 pub const FILE_NAME: &str = "neonlint.toml";
 
+/// The PostgreSQL major versions neonlint supports (and Neon runs).
+pub const SUPPORTED_POSTGRES: std::ops::RangeInclusive<u32> = 14..=18;
+
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawConfig {
@@ -23,6 +26,7 @@ struct RawConfig {
     anonymous_role: Option<String>,
     migration_role: Option<String>,
     assume_data_api_grants: Option<bool>,
+    postgres_version: Option<u32>,
     layout: Option<String>,
     paths: Option<Vec<String>>,
     #[serde(default)]
@@ -74,6 +78,9 @@ pub struct Config {
     pub anonymous_role: String,
     pub migration_role: Option<String>,
     pub assume_data_api_grants: bool,
+    /// `postgres_version = 14`: the server's major version, for migrations (14 lets `PUBLIC`
+    /// create in `public` and has no `security_invoker`); `None`: 15 or later.
+    pub postgres_version: Option<u32>,
     /// `layout = "…"`, as written; `source` validates it.
     pub layout: Option<String>,
     /// `paths = ["…"]`: the migrations folders to check when no path is given, relative to the
@@ -102,6 +109,7 @@ impl Default for Config {
             anonymous_role: settings.anonymous_role,
             migration_role: None,
             assume_data_api_grants: false,
+            postgres_version: None,
             layout: None,
             paths: Vec::new(),
             placeholders: BTreeMap::new(),
@@ -183,6 +191,15 @@ impl Config {
         }
         config.migration_role = raw.migration_role;
         config.assume_data_api_grants = raw.assume_data_api_grants.unwrap_or(false);
+        if let Some(version) = raw.postgres_version {
+            if !(SUPPORTED_POSTGRES.contains(&version)) {
+                return Err(error(format!(
+                    "`postgres_version = {version}` is not a supported major version: use one of 14 to 18 \
+                     (the server's `SHOW server_version`)"
+                )));
+            }
+            config.postgres_version = Some(version);
+        }
         config.layout = raw.layout;
         if let Some(paths) = raw.paths {
             if paths.is_empty() || paths.iter().any(|path| path.trim().is_empty()) {
@@ -258,6 +275,7 @@ impl Config {
             anonymous_role: self.anonymous_role.clone(),
             assume_data_api_grants: self.assume_data_api_grants,
             explain_console_grants: true,
+            focus: None,
         }
     }
 }
@@ -303,6 +321,10 @@ pub fn template(detected: Option<(crate::source::Layout, &PathBuf)>) -> String {
          # migration: `authenticated` has USAGE on `public` and default privileges on the tables\n\
          # the migration role creates there. Those grants are invisible in migration files.\n\
          assume_data_api_grants = false\n\
+         \n\
+         # The PostgreSQL major version the migrations run on (14 to 18). Only 14 differs here:\n\
+         # PUBLIC may create in schema public, and views have no security_invoker. Default: 15+.\n\
+         # postgres_version = 17\n\
          \n\
          {layout}\n\
          # The migrations folders to check when no path is given, relative to this file. Default:\n\
@@ -467,6 +489,9 @@ mod tests {
         assert!(error.contains("line 2") && error.contains("exposed_schema"), "{error}");
         let error = parse("[rules]\nrls-disable = \"off\"\n").unwrap_err();
         assert!(error.contains("did you mean `rls-disabled`"), "{error}");
+        assert_eq!(parse("postgres_version = 14\n").unwrap().postgres_version, Some(14));
+        let error = parse("postgres_version = 13\n").unwrap_err();
+        assert!(error.contains("14 to 18"), "{error}");
         let error = parse("assume_data_api_grants = \"yes\"\n").unwrap_err();
         assert!(error.contains("line 1") && error.contains("bool"), "{error}");
         let error = parse("[rules]\nNL001 = \"loud\"\n").unwrap_err();

@@ -49,7 +49,11 @@ fn static_and_live_agree_and_every_fix_applies_on_the_real_server() {
     // Comments cannot be read from a database: compare what both modes find before them.
     let mut config = Config::default();
     config.suppressions = false;
+    // Replay follows the server's version (PostgreSQL 14 differs: `public`, `security_invoker`).
+    let major = live.postgres_major();
+    config.postgres_version = major;
     let mut compared = 0;
+    let mut skipped = Vec::new();
     for project in common::fixture_projects() {
         // A statement PostgreSQL rejects cannot be applied: NL000 exists only statically.
         if project.ends_with("parse-error/bad") {
@@ -65,7 +69,16 @@ fn static_and_live_agree_and_every_fix_applies_on_the_real_server() {
         let roles_before = existing_roles(&live);
 
         let database = live.create_database(&name);
-        database.apply(&selection).unwrap_or_else(|e| panic!("{name}: applying the migrations failed: {e}"));
+        if let Err(error) = database.apply(&selection) {
+            // A fixture written for 15 and later (a `security_invoker` view) cannot run on 14.
+            if major.is_some() && error.contains("unrecognized parameter \"security_invoker\"") {
+                drop(database);
+                cleanup(&live, static_catalog, &roles_before);
+                skipped.push(name);
+                continue;
+            }
+            panic!("{name}: applying the migrations failed: {error}");
+        }
         let scope = Scope { all_databases: true, migration_role: None };
         let (catalog, _) = database.catalog(&scope);
         let live_findings = rules::check(&catalog, &live_settings());
@@ -136,7 +149,15 @@ fn static_and_live_agree_and_every_fix_applies_on_the_real_server() {
         cleanup(&live, static_catalog, &roles_before);
         compared += 1;
     }
-    assert!(compared >= 20, "only {compared} fixtures compared");
+    if !skipped.is_empty() {
+        eprintln!(
+            "static_and_live_agree: PostgreSQL {}: {} fixtures skipped (they use security_invoker, which came in 15): {}",
+            major.unwrap_or_default(),
+            skipped.len(),
+            skipped.join(", ")
+        );
+    }
+    assert!(compared >= 20, "only {compared} fixtures compared ({} skipped)", skipped.len());
 }
 
 #[test]

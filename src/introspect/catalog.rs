@@ -50,6 +50,7 @@ pub async fn read_catalog(
     let database_owner: String = session[0].get("owner");
     catalog.current_database = Some(session[0].get("database"));
     let server_version: i32 = session[0].get("version");
+    catalog.postgres_major = u32::try_from(server_version / 10_000).ok();
     catalog.migration_role = Some(scope.migration_role.clone().unwrap_or_else(|| database_owner.clone()));
 
     for row in reader.query("roles", ROLES, &[]).await? {

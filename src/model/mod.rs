@@ -391,11 +391,18 @@ pub struct Catalog {
     pub migration_role: RoleName,
     /// The database the facts were read from (a live database); `None` for migrations.
     pub current_database: Option<String>,
+    /// The server's major version (a live database), or `postgres_version` from
+    /// neonlint.toml (migrations); `None`: 15 or later, which behave alike here.
+    pub postgres_major: Option<u32>,
     /// True when `roles` lists every role that exists (a live database). In static mode
     /// roles created outside the migrations (`authenticated`, `neon_superuser`) are
     /// assumed to exist.
     pub roles_complete: bool,
 }
+
+/// The first major version with `security_invoker` views and without `CREATE` for `PUBLIC`
+/// on schema `public`.
+pub const POSTGRES_15: u32 = 15;
 
 impl Catalog {
     pub fn new() -> Self {
@@ -410,6 +417,11 @@ impl Catalog {
             Schema { name: "public".to_string(), owner: None, acl, origin: None, assumed: false },
         );
         catalog
+    }
+
+    /// Whether the database is older than PostgreSQL 15 (no `security_invoker` views).
+    pub fn before_15(&self) -> bool {
+        self.postgres_major.is_some_and(|major| major < POSTGRES_15)
     }
 
     pub fn tables(&self) -> impl Iterator<Item = &Table> {

@@ -48,6 +48,9 @@ pub struct Options {
     /// statement naming it fails, as on the server. Off for real projects, whose
     /// migrations use objects made elsewhere (`auth.users`, the API roles).
     pub closed_world: bool,
+    /// The server's major version (`postgres_version`); `None`: 15 or later. Before 15,
+    /// `PUBLIC` may create in schema `public` and views have no `security_invoker`.
+    pub postgres_major: Option<u32>,
 }
 
 /// An object a statement created or changed, for changed-files mode and suppressions.
@@ -139,6 +142,15 @@ impl Replay {
             absent_roles: BTreeSet::new(),
             closed_world: options.closed_world,
         };
+        replay.catalog.postgres_major = options.postgres_major;
+        // Before 15, `public` belongs to the bootstrap superuser (`postgres` on a stock
+        // server) and PUBLIC may create in it.
+        if replay.catalog.before_15()
+            && let Some(public) = replay.catalog.schemas.get_mut("public")
+        {
+            public.owner = Some("postgres".to_string());
+            public.acl.grant(Grantee::Public, Privileges::CREATE);
+        }
         if options.assume_data_api_grants {
             replay.assume_data_api_grants(&options.api_roles);
         }
@@ -339,6 +351,9 @@ impl Replay {
         if named_roles(&statement.kind).any(|role| self.role_is_missing(role))
             || public_as_role(&statement.kind)
         {
+            return;
+        }
+        if self.catalog.before_15() && needs_15(&statement.kind) {
             return;
         }
         if self.closed_world
@@ -1122,6 +1137,18 @@ fn policy_clauses_fit(command: PolicyCommand, using: bool, with_check: bool) -> 
         PolicyCommand::Insert => !using,
         PolicyCommand::Select | PolicyCommand::Delete => !with_check,
         PolicyCommand::All | PolicyCommand::Update => true,
+    }
+}
+
+/// Whether the statement sets `security_invoker`, which PostgreSQL 14 does not know
+/// (22023: unrecognized parameter). `RESET (security_invoker)` is accepted there.
+fn needs_15(kind: &StatementKind) -> bool {
+    match kind {
+        StatementKind::CreateView(view) => view.security_invoker.is_some(),
+        StatementKind::AlterTable { actions, .. } => {
+            actions.iter().any(|action| matches!(action, AlterTableAction::SetSecurityInvoker(true)))
+        }
+        _ => false,
     }
 }
 

@@ -369,3 +369,25 @@ fn a_schema_created_later_or_dropped_does_not_exist_until_created() {
     // `auth` comes from outside the migrations: it is assumed to exist.
     assert_eq!(names(&catalog), vec!["auth.outside".to_string()]);
 }
+
+#[test]
+fn postgres_14_lets_public_create_in_public_and_has_no_security_invoker() {
+    let sql = "CREATE TABLE public.t (id int);
+               CREATE VIEW public.a WITH (security_invoker = true) AS SELECT id FROM public.t;
+               CREATE VIEW public.b AS SELECT id FROM public.t;
+               ALTER VIEW public.b SET (security_invoker = true);
+               CREATE VIEW public.c AS SELECT id FROM public.t;
+               ALTER VIEW public.c RESET (security_invoker);";
+    let on_14 = replay_with(&Options { postgres_major: Some(14), ..Options::default() }, &[sql]);
+    let public = &on_14.schemas["public"];
+    assert_eq!(public.acl.get(&Grantee::Public), Privileges::USAGE | Privileges::CREATE);
+    assert!(
+        on_14.table_by_name("public", "a").is_none(),
+        "CREATE VIEW … WITH (security_invoker) fails on 14"
+    );
+    assert!(!table(&on_14, "public", "b").security_invoker, "ALTER VIEW … SET fails on 14");
+    assert!(on_14.table_by_name("public", "c").is_some(), "RESET is accepted on 14");
+    let on_15 = replay(&[sql]);
+    assert_eq!(on_15.schemas["public"].acl.get(&Grantee::Public), Privileges::USAGE);
+    assert!(table(&on_15, "public", "a").security_invoker && table(&on_15, "public", "b").security_invoker);
+}

@@ -16,8 +16,8 @@ pub fn check(catalog: &Catalog, settings: &Settings) -> Vec<Finding> {
     if !catalog.role_exists(role) {
         return Vec::new();
     }
-    catalog
-        .tables()
+    settings
+        .relations(catalog)
         // A `security_invoker` view writes with the caller's rights: the table's own
         // grants decide, and they are checked here as a table.
         .filter(|table| table.kind.has_rows() || (table.kind == TableKind::View && !table.security_invoker))

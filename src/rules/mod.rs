@@ -345,6 +345,10 @@ pub struct Settings {
     /// Mention that grants made in the Neon Console are invisible here (true when the
     /// facts come from migration files, which cannot show them).
     pub explain_console_grants: bool,
+    /// Check only these tables, views and their policies (changed-files mode: the relations
+    /// the chosen files touch, the only ones whose findings it can report); `None`: all.
+    /// Rules about schemas, databases, functions and files always run whole.
+    pub focus: Option<std::sync::Arc<std::collections::HashSet<crate::model::TableId>>>,
 }
 
 impl Default for Settings {
@@ -355,6 +359,7 @@ impl Default for Settings {
             anonymous_role: "anonymous".to_string(),
             assume_data_api_grants: false,
             explain_console_grants: true,
+            focus: None,
         }
     }
 }
@@ -378,9 +383,14 @@ impl Settings {
         self.api_roles.iter().map(String::as_str).filter(|role| *role != self.anonymous_role).collect()
     }
 
-    /// Plain and partitioned tables the Data API serves.
+    /// Plain and partitioned tables the Data API serves (in focus).
     pub fn exposed_tables<'a>(&'a self, catalog: &'a Catalog) -> impl Iterator<Item = &'a Table> + 'a {
-        catalog.tables().filter(|table| table.kind.has_rows() && self.is_exposed(&table.schema))
+        self.relations(catalog).filter(|table| table.kind.has_rows() && self.is_exposed(&table.schema))
+    }
+
+    /// Every relation in focus (`focus`), exposed or not.
+    pub fn relations<'a>(&'a self, catalog: &'a Catalog) -> impl Iterator<Item = &'a Table> + 'a {
+        catalog.tables().filter(|table| self.focus.as_ref().is_none_or(|focus| focus.contains(&table.id)))
     }
 }
 

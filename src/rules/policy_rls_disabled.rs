@@ -5,9 +5,9 @@ use super::corrective;
 use super::{Applicability, Finding, Fix, Object, Phase, Settings};
 use crate::model::Catalog;
 
-pub fn check(catalog: &Catalog, _settings: &Settings) -> Vec<Finding> {
-    catalog
-        .tables()
+pub fn check(catalog: &Catalog, settings: &Settings) -> Vec<Finding> {
+    settings
+        .relations(catalog)
         .filter(|table| table.kind.has_rows() && !table.rls_enabled && !table.policies.is_empty())
         .map(|table| {
             let name = table.qualified_name();

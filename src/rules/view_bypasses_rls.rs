@@ -1,15 +1,16 @@
 //! NL011 view-bypasses-rls: a view in an exposed schema that a request role can select
 //! and that lacks `security_invoker = true`: it reads its base tables as its owner, so
 //! their row-level security is skipped (owners bypass it). A materialized view is a
-//! stored copy that cannot have row-level security at all.
+//! stored copy that cannot have row-level security at all. PostgreSQL 14 has no
+//! `security_invoker`: there the fix takes SELECT away, as for a materialized view.
 
 use super::corrective;
 use super::{Applicability, Finding, Fix, Object, Phase, Settings};
 use crate::model::{Catalog, Privileges, Table, TableKind};
 
 pub fn check(catalog: &Catalog, settings: &Settings) -> Vec<Finding> {
-    catalog
-        .tables()
+    settings
+        .relations(catalog)
         .filter(|table| settings.is_exposed(&table.schema))
         .filter(|table| match table.kind {
             TableKind::View => !table.security_invoker,
@@ -36,7 +37,22 @@ fn finding(catalog: &Catalog, settings: &Settings, table: &Table) -> Option<Find
     let name = table.qualified_name();
     let who = readers.iter().map(|role| format!("`{role}`")).collect::<Vec<_>>().join(" and ");
     let view = table.kind == TableKind::View;
-    let (message, help, label) = if view {
+    // PostgreSQL 14 has no `security_invoker`: taking SELECT away is the fix there.
+    let invoker_unknown = view && catalog.before_15();
+    let (message, help, label) = if invoker_unknown {
+        (
+            format!(
+                "view `{name}` runs with its owner's rights, and {who} can select from it: the row-level security \
+                 of the tables it reads is skipped (PostgreSQL {} has no `security_invoker`; it came in 15)",
+                catalog.postgres_major.unwrap_or_default()
+            ),
+            format!(
+                "revoke SELECT on `{name}` from the request roles and serve the data through its tables, or upgrade \
+                 to PostgreSQL 15 or later and set `security_invoker = true`"
+            ),
+            "view that skips row-level security",
+        )
+    } else if view {
         (
             format!(
                 "view `{name}` runs with its owner's rights (no `security_invoker`), and {who} can select from it: \
@@ -60,7 +76,7 @@ fn finding(catalog: &Catalog, settings: &Settings, table: &Table) -> Option<Find
             "materialized view readable through the Data API",
         )
     };
-    let sql = if view {
+    let sql = if view && !invoker_unknown {
         Some(format!("ALTER VIEW {} SET (security_invoker = true);", corrective::table_name(table)))
     } else {
         revoke_select(catalog, table, &readers)
@@ -83,4 +99,33 @@ fn revoke_select(catalog: &Catalog, table: &Table, readers: &[&str]) -> Option<S
         Privileges::SELECT,
     )?;
     Some(format!("REVOKE SELECT ON {} FROM {};", corrective::table_name(table), corrective::grantees(&from)))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::replay::{Options, Replay};
+
+    fn findings(postgres_major: Option<u32>) -> Vec<super::Finding> {
+        let sql = "CREATE TABLE public.t (id int, user_id text);
+                   CREATE VIEW public.v AS SELECT id FROM public.t;
+                   GRANT SELECT ON public.v TO authenticated;";
+        let mut replay = Replay::new(&Options { postgres_major, ..Options::default() });
+        replay.file(crate::model::FileId(0), &crate::sql::parse_file(sql).statements);
+        super::check(&replay.finish(), &super::Settings::default())
+    }
+
+    #[test]
+    fn on_postgres_14_the_fix_takes_select_away_instead_of_setting_security_invoker() {
+        let on_15 = findings(None);
+        assert_eq!(on_15.len(), 1);
+        assert!(on_15[0].fix.as_ref().unwrap().sql.contains("SET (security_invoker = true)"));
+        let on_14 = findings(Some(14));
+        assert_eq!(on_14.len(), 1);
+        assert!(on_14[0].message.contains("PostgreSQL 14 has no `security_invoker`"), "{}", on_14[0].message);
+        assert_eq!(
+            on_14[0].fix.as_ref().unwrap().sql,
+            "REVOKE SELECT ON public.v FROM authenticated;",
+            "no statement PostgreSQL 14 refuses"
+        );
+    }
 }

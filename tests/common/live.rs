@@ -45,6 +45,19 @@ pub fn live(test: &str) -> Option<Live> {
     None
 }
 
+impl Live {
+    /// The server's major version, for replay's `postgres_major` and version-aware
+    /// expectations; `None` for 15 and later, which behave alike for neonlint.
+    pub fn postgres_major(&self) -> Option<u32> {
+        let version: i32 = self.runtime.block_on(async {
+            let client = connect(&self.admin).await.unwrap();
+            client.query_one("SELECT current_setting('server_version_num')::int", &[]).await.unwrap().get(0)
+        });
+        let major = (version / 10_000) as u32;
+        (major < neonlint::model::POSTGRES_15).then_some(major)
+    }
+}
+
 pub async fn connect(config: &Config) -> Result<Client, tokio_postgres::Error> {
     let (client, connection) = config.connect(NoTls).await?;
     tokio::spawn(async move {

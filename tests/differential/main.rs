@@ -119,6 +119,8 @@ struct Server<'a> {
     live: &'a Live,
     template: String,
     user: String,
+    /// Before 15, replay must know (`Options::postgres_major`).
+    postgres_major: Option<u32>,
 }
 
 impl<'a> Server<'a> {
@@ -144,7 +146,7 @@ impl<'a> Server<'a> {
             client.batch_execute(PREAMBLE).await.unwrap();
         });
         let user = live.admin.get_user().unwrap_or("postgres").to_string();
-        Server { live, template, user }
+        Server { live, template, user, postgres_major: live.postgres_major() }
     }
 
     /// Runs `history` on the server and in replay; `Err` is the readable difference.
@@ -241,6 +243,7 @@ impl<'a> Server<'a> {
             api_roles: vec!["authenticated".to_string()],
             exposed_schemas: vec!["public".to_string()],
             closed_world: true,
+            postgres_major: self.postgres_major,
             ..Options::default()
         };
         let mut replay = Replay::new(&options);
