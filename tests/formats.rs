@@ -60,8 +60,8 @@ fn gcc_lines_for_the_demo() {
 fn gcc_line_without_a_location_names_the_tool() {
     assert_eq!(
         report("gcc", NO_LOCATION),
-        "neonlint: warning: tables that the migration role creates in schema `public` get no INSERT, \
-         UPDATE, DELETE for `authenticated`: each new table fails with \"permission denied for table\" \
+        "neonlint: warning: tables that the migration role creates in schema `public` get no SELECT, \
+         INSERT, UPDATE, DELETE for `authenticated`: each new table fails with \"permission denied for table\" \
          until it is granted by hand [NL004]\n"
     );
 }
@@ -113,13 +113,13 @@ fn github_command_without_a_location_has_no_file() {
     assert_eq!(
         report("github", NO_LOCATION),
         "::warning title=NL004 missing-default-privileges::tables that the migration role creates in \
-         schema `public` get no INSERT, UPDATE, DELETE for `authenticated`: each new table fails with \
+         schema `public` get no SELECT, INSERT, UPDATE, DELETE for `authenticated`: each new table fails with \
          \"permission denied for table\" until it is granted by hand%0A%0AHelp: set default privileges so \
-         new tables in `public` grant INSERT, UPDATE, DELETE to `authenticated`; if the Data API was \
+         new tables in `public` grant SELECT, INSERT, UPDATE, DELETE to `authenticated`; if the Data API was \
          enabled with \"Grant public schema access\", the Console set them: set \
          `assume_data_api_grants = true` in neonlint.toml%0A%0AFix (safe):%0AALTER DEFAULT PRIVILEGES IN \
-         SCHEMA public GRANT INSERT, UPDATE, DELETE ON TABLES TO authenticated;\n\
-         neonlint: 0 errors, 1 warning, 0 infos in 1 file (7 statements)\n"
+         SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO authenticated;\n\
+         neonlint: 0 errors, 1 warning, 0 infos in 1 file (8 statements)\n"
     );
 }
 
