@@ -78,7 +78,15 @@ pub async fn read_catalog(
         });
         grant_row(&mut schema.acl, &row);
     }
-    let tables = read_tables(&mut reader, &mut catalog).await?;
+    let (tables, newest_owner) = read_tables(&mut reader, &mut catalog).await?;
+    // Without a configured migration role: the owner of the table created last, as replay
+    // decides it (a `SET ROLE` pattern makes that role the one whose defaults count); with
+    // no table, the database owner.
+    if scope.migration_role.is_none()
+        && let Some(owner) = newest_owner
+    {
+        catalog.migration_role = Some(owner);
+    }
     read_sequences(&mut reader, &mut catalog, &tables).await?;
     read_functions(&mut reader, &mut catalog).await?;
     // An entry whose ACL is empty (everything revoked) still replaces the built-in
@@ -106,13 +114,17 @@ pub async fn read_catalog(
     Ok((catalog, reader.queries))
 }
 
-/// Reads relations and what hangs off them; returns the table ids by relation oid.
+/// Reads relations and what hangs off them; returns the table ids by relation oid, and the
+/// owner of the table created last.
 async fn read_tables<C: GenericClient>(
     reader: &mut Reader<'_, C>,
     catalog: &mut Catalog,
-) -> Result<BTreeMap<u32, TableId>, tokio_postgres::Error> {
+) -> Result<(BTreeMap<u32, TableId>, Option<String>), tokio_postgres::Error> {
     let mut ids: BTreeMap<u32, TableId> = BTreeMap::new();
     let mut parents: Vec<(TableId, u32)> = Vec::new();
+    // The table created last (the highest oid), whose owner stands for the migration role
+    // as in replay (`Replay::finish_with_touches`).
+    let mut newest: Option<(u32, String)> = None;
     for row in reader.query("tables", TABLES, &[]).await? {
         let kind = match row.get::<_, i8>("kind") as u8 {
             b'r' => TableKind::Table,
@@ -141,8 +153,15 @@ async fn read_tables<C: GenericClient>(
             rls_enabled_late: None,
             partition_key: Vec::new(),
         };
+        let oid: u32 = row.get("oid");
+        if matches!(kind, TableKind::Table | TableKind::PartitionedTable | TableKind::ForeignTable)
+            && newest.as_ref().is_none_or(|(newest, _)| oid > *newest)
+            && let Some(owner) = &table.owner
+        {
+            newest = Some((oid, owner.clone()));
+        }
         let id = catalog.add_table(table);
-        ids.insert(row.get("oid"), id);
+        ids.insert(oid, id);
         if let Some(parent) = row.get::<_, Option<u32>>("parent") {
             parents.push((id, parent));
         }
@@ -214,7 +233,7 @@ async fn read_tables<C: GenericClient>(
             first_cast,
         });
     }
-    Ok(ids)
+    Ok((ids, newest.map(|(_, owner)| owner)))
 }
 
 /// Reads sequences, their grants and the column that owns each (`serial`, `OWNED BY`,
