@@ -312,7 +312,7 @@ fn views_read_security_invoker_as_postgres_stores_it_and_indexes_their_first_col
          CREATE UNIQUE INDEX summary_id ON public.summary (id);",
     );
     let (catalog, queries) = database.catalog(&Scope::default());
-    assert_eq!(queries, 15);
+    assert_eq!(queries, 16);
 
     // PostgreSQL stores the option as written (`on`, `1`, `Yes`; `true` when bare).
     let stored: Vec<String> = database
@@ -427,4 +427,39 @@ fn schemas_match_has_schema_privilege_including_the_database_owner_on_public() {
         }
     }
     assert!(compared >= 60, "only {compared} comparisons: schemas {:?}", catalog.schemas.keys());
+}
+
+#[test]
+fn views_know_the_relations_they_read_as_replay_does() {
+    let Some(live) = live("introspect_view_reads") else { return };
+    let database = live.create_database("introspect_view_reads");
+    let sql = "CREATE SCHEMA other;
+         CREATE TABLE public.a (id int);
+         CREATE TABLE other.b (id int, a_id int);
+         CREATE VIEW public.joined AS SELECT a.id, b.id AS b_id FROM public.a JOIN other.b ON b.a_id = a.id;
+         CREATE VIEW public.nested AS SELECT id FROM public.joined;
+         CREATE VIEW public.constant AS SELECT 1 AS one;
+         CREATE VIEW public.catalog_view AS SELECT relname FROM pg_catalog.pg_class;";
+    database.execute(sql);
+    let (catalog, _) = database.catalog(&Scope::default());
+    let mut replay = neonlint::replay::Replay::new(&neonlint::replay::Options::default());
+    replay.file(neonlint::model::FileId(0), &neonlint::sql::parse_file(sql).statements);
+    let replayed = replay.finish();
+    let reads = |catalog: &neonlint::model::Catalog, view: &str| -> Option<Vec<String>> {
+        let view = catalog.table_by_name("public", view).unwrap();
+        view.reads.as_ref().map(|ids| {
+            let mut names: Vec<String> =
+                ids.iter().map(|id| catalog.table(*id).unwrap().qualified_name().to_string()).collect();
+            names.sort();
+            names.dedup();
+            names
+        })
+    };
+    for view in ["joined", "nested", "constant", "catalog_view"] {
+        assert_eq!(reads(&catalog, view), reads(&replayed, view), "{view}: live (left) and replay (right)");
+    }
+    assert_eq!(reads(&catalog, "joined"), Some(vec!["other.b".to_string(), "public.a".to_string()]));
+    assert_eq!(reads(&catalog, "nested"), Some(vec!["public.joined".to_string()]));
+    assert_eq!(reads(&catalog, "constant"), None, "reads nothing: unknown, as replay has it");
+    assert_eq!(reads(&catalog, "catalog_view"), None, "reads outside the schemas read");
 }

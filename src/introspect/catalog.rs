@@ -152,6 +152,7 @@ async fn read_tables<C: GenericClient>(
             indexes: Vec::new(),
             rls_enabled_late: None,
             partition_key: Vec::new(),
+            reads: None,
         };
         let oid: u32 = row.get("oid");
         if matches!(kind, TableKind::Table | TableKind::PartitionedTable | TableKind::ForeignTable)
@@ -232,6 +233,21 @@ async fn read_tables<C: GenericClient>(
             first_column: row.get("first_column"),
             first_cast,
         });
+    }
+    // What each view reads (its `_RETURN` rule's dependencies on relations). A view that
+    // reads a relation outside the schemas read keeps `None`.
+    let mut reads: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
+    for row in reader.query("view dependencies", VIEW_READS, &[]).await? {
+        reads.entry(row.get("view")).or_default().push(row.get("relation"));
+    }
+    for (view, relations) in reads {
+        let Some(view) = ids.get(&view).copied() else { continue };
+        let known: Option<Vec<TableId>> = relations.iter().map(|oid| ids.get(oid).copied()).collect();
+        if let Some(table) = catalog.table_mut(view)
+            && table.kind == TableKind::View
+        {
+            table.reads = known;
+        }
     }
     Ok((ids, newest.map(|(_, owner)| owner)))
 }
@@ -418,6 +434,13 @@ const TABLES: &str = concat!(
     relations_where!(),
     " ORDER BY n.nspname, c.relname"
 );
+
+/// The relations each view's query names, from its `_RETURN` rule's dependencies.
+const VIEW_READS: &str = "SELECT DISTINCT r.ev_class AS view, d.refobjid AS relation \
+     FROM pg_catalog.pg_rewrite r JOIN pg_catalog.pg_depend d \
+       ON d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass AND d.objid = r.oid \
+      AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.refobjid <> r.ev_class \
+     WHERE r.rulename = '_RETURN' ORDER BY 1, 2";
 
 const TABLE_ACLS: &str = concat!(
     "SELECT c.oid, ",

@@ -179,6 +179,10 @@ pub struct Table {
     /// Migrations only: a partitioned table's key columns (empty: not known), which every
     /// primary key and unique constraint on it must include.
     pub partition_key: Vec<String>,
+    /// Views: the relations its query names directly, read with the owner's rights; `None`
+    /// when not all are known (a name replay cannot resolve, a relation outside the schemas
+    /// read, a query that was not parsed).
+    pub reads: Option<Vec<TableId>>,
 }
 
 impl Table {
@@ -626,6 +630,7 @@ mod tests {
             indexes: vec![],
             rls_enabled_late: None,
             partition_key: vec![],
+            reads: None,
         }
     }
 

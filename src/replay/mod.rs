@@ -702,6 +702,7 @@ impl Replay {
             indexes: Vec::new(),
             rls_enabled_late: None,
             partition_key: Vec::new(),
+            reads: None,
         }
     }
 
@@ -781,12 +782,18 @@ impl Replay {
         let security_invoker = !view.materialized && view.security_invoker.unwrap_or(false);
         if let Some(id) = self.catalog.table_id(&schema, &view.name.name) {
             // `CREATE OR REPLACE VIEW` keeps the view's owner and privileges.
+            let reads = (!view.reads.is_empty())
+                .then(|| {
+                    view.reads.iter().map(|name| self.resolve_table(name)).collect::<Option<Vec<TableId>>>()
+                })
+                .flatten();
             if let Some(existing) = self.catalog.table_mut(id)
                 && view.or_replace
                 && !view.materialized
                 && existing.kind == TableKind::View
             {
                 existing.security_invoker = security_invoker;
+                existing.reads = reads;
             }
             return;
         }
@@ -794,8 +801,13 @@ impl Replay {
             return;
         }
         let kind = if view.materialized { TableKind::MaterializedView } else { TableKind::View };
+        // Names are bound when the view is created, under the search path of the moment.
+        let reads = (!view.materialized && !view.reads.is_empty())
+            .then(|| view.reads.iter().map(|name| self.resolve_table(name)).collect::<Option<Vec<TableId>>>())
+            .flatten();
         let mut table = self.new_relation(schema, &view.name.name, kind, span);
         table.security_invoker = security_invoker;
+        table.reads = reads;
         self.catalog.add_table(table);
     }
 

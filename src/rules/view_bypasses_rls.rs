@@ -5,8 +5,9 @@
 //! `security_invoker`: there the fix takes SELECT away, as for a materialized view.
 
 use super::corrective;
+use super::usable::covers;
 use super::{Applicability, Finding, Fix, Object, Phase, Settings};
-use crate::model::{Catalog, Privileges, Table, TableKind};
+use crate::model::{Catalog, Policy, PolicyCommand, Privileges, Table, TableKind};
 
 pub fn check(catalog: &Catalog, settings: &Settings) -> Vec<Finding> {
     settings
@@ -32,6 +33,19 @@ fn finding(catalog: &Catalog, settings: &Settings, table: &Table) -> Option<Find
         })
         .collect();
     if readers.is_empty() {
+        return None;
+    }
+    // A view over tables whose every row its readers may read directly anyway skips
+    // nothing (a catalog table with a `USING (true)` policy for them).
+    if table.kind == TableKind::View
+        && let Some(reads) = &table.reads
+        && !reads.is_empty()
+        && reads.iter().all(|id| {
+            catalog
+                .table(*id)
+                .is_some_and(|read| readers.iter().all(|role| sees_every_row(catalog, read, role)))
+        })
+    {
         return None;
     }
     let name = table.qualified_name();
@@ -86,6 +100,31 @@ fn finding(catalog: &Catalog, settings: &Settings, table: &Table) -> Option<Find
         Some(sql) => finding.with_fix(Fix::new(sql, Applicability::Review, Phase::Revoke)),
         None => finding,
     })
+}
+
+/// Whether `role` can select every row and column of `table` directly: a table it holds
+/// SELECT on (not only on some columns) whose row-level security is off, bypassed by its
+/// owner, or lets every row through for it (a permissive policy for reads that is always
+/// true, and no restrictive one).
+fn sees_every_row(catalog: &Catalog, table: &Table, role: &str) -> bool {
+    if !matches!(table.kind, TableKind::Table | TableKind::PartitionedTable) {
+        return false;
+    }
+    if !catalog.table_privileges(table, role).0.contains(Privileges::SELECT) {
+        return false;
+    }
+    if !table.rls_enabled || (catalog.acts_as(role, &table.owner) && !table.rls_forced) {
+        return true;
+    }
+    let reading: Vec<&Policy> = catalog
+        .policies_for(table, role)
+        .into_iter()
+        .filter(|policy| covers(policy, PolicyCommand::Select))
+        .collect();
+    reading.iter().all(|policy| policy.permissive)
+        && reading
+            .iter()
+            .any(|policy| policy.using.as_deref().is_some_and(crate::policy_expr::is_always_true))
 }
 
 /// `REVOKE SELECT` from every grantee the readers hold it through, or `None` when one

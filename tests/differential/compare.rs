@@ -55,6 +55,17 @@ pub fn facts(catalog: &Catalog, prefix: &str) -> BTreeSet<String> {
         for policy in &table.policies {
             lines.insert(policy_line(&name, policy));
         }
+        // What a view reads (NL011 spares a view over tables its readers see in full).
+        if let Some(reads) = &table.reads {
+            let mut read: Vec<String> = reads
+                .iter()
+                .filter_map(|id| catalog.table(*id))
+                .map(|read| format!("{:?}.{:?}", read.schema, read.name))
+                .collect();
+            read.sort();
+            read.dedup();
+            lines.insert(format!("view {name} reads {}", read.join(", ")));
+        }
         acl_lines(&mut lines, &format!("relation {name}"), &table.acl, &table.owner);
         acl_lines(&mut lines, &format!("relation {name} columns"), &table.column_acl, &table.owner);
         for index in &table.indexes {

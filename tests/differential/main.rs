@@ -191,7 +191,9 @@ impl<'a> Server<'a> {
             }
             drop(client);
             let mut client = connect(&config).await.map_err(|e| describe(&e))?;
-            let scope = Scope { all_databases: true, migration_role: None };
+            // The migration role is configured on both sides (replay needs the session role
+            // for a closed world); tests/live.rs compares the unconfigured defaults.
+            let scope = Scope { all_databases: true, migration_role: Some(self.user.clone()) };
             let (catalog, _) =
                 introspect::read(&mut client, &scope, Duration::from_secs(60)).await.map_err(|e| match &e
                     .kind
