@@ -41,7 +41,7 @@ impl ParseCache {
         let build = build_name()?;
         let dir = root.join(format!("parse-{build}"));
         if !dir.is_dir() {
-            fs::create_dir_all(&dir).ok()?;
+            create_private_dir(&dir).ok()?;
             remove_other_builds(root, &dir);
         }
         Some(ParseCache { dir })
@@ -104,6 +104,16 @@ fn build_name() -> Option<String> {
     hasher.update(modified.as_nanos().to_le_bytes());
     let digest = hasher.finalize();
     Some(format!("{}-{}", env!("CARGO_PKG_VERSION"), &hex(&digest)[..16]))
+}
+
+/// The directory and its missing parents, readable by the user only (on Unix): entries hold
+/// what the migrations say.
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
 }
 
 /// Removes `parse-*` directories of other builds; ignores what it cannot remove.
@@ -172,6 +182,11 @@ mod tests {
         assert!(!root.path().join("parse-0.0.1-old").exists());
         assert!(root.path().join("unrelated").exists());
         assert!(cache.dir.is_dir());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(fs::metadata(&cache.dir).unwrap().permissions().mode() & 0o077, 0, "private");
+        }
         // A root that cannot hold a directory (a file): no cache at all.
         let file = root.path().join("a-file");
         fs::write(&file, "").unwrap();
