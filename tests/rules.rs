@@ -208,8 +208,7 @@ fn auth_call_per_row() {
             found("NL013", "todos_read on public.todos", "001_tables.sql", 11),
             found("NL013", "todos_write on public.todos", "001_tables.sql", 14),
             found("NL013", "todos_remove on public.todos", "001_tables.sql", 18),
-            found("NL013", "todos_create on public.todos", "001_tables.sql", 21),
-            found("NL013", "notes_owner on public.notes", "001_tables.sql", 28),
+            found("NL013", "notes_owner on public.notes", "001_tables.sql", 29),
             // Issue 9: a project's own argument-less helper that reads the token.
             found("NL013", "invoices_org on public.invoices", "002_helpers.sql", 18),
         ],

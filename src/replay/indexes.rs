@@ -36,6 +36,60 @@ impl Replay {
             ),
         };
         self.add_index(id, name, first_column.map(str::to_string), first_cast.cloned());
+        self.index_partitions(id, first_column, first_cast, "idx");
+    }
+
+    /// An index on a partitioned table is built on each of its partitions too, named as
+    /// PostgreSQL names an unnamed index of the partition.
+    fn index_partitions(
+        &mut self,
+        id: TableId,
+        first_column: Option<&str>,
+        first_cast: Option<&ColumnCast>,
+        suffix: &str,
+    ) {
+        for child in self.with_partitions(id).into_iter().skip(1) {
+            self.inherit_index(child, first_column, first_cast, suffix);
+        }
+    }
+
+    /// A partition's copy of an index of its parent; none when it has one leading with the
+    /// same column already (`ATTACH PARTITION` takes a matching index as it is).
+    pub(super) fn inherit_index(
+        &mut self,
+        child: TableId,
+        first_column: Option<&str>,
+        first_cast: Option<&ColumnCast>,
+        suffix: &str,
+    ) {
+        let Some(table) = self.catalog.table(child) else { return };
+        if first_column.is_some()
+            && table.indexes.iter().any(|index| index.first_column.as_deref() == first_column)
+        {
+            return;
+        }
+        let name = self.choose_relation_name(
+            &table.schema,
+            &table.name,
+            Some(first_column.unwrap_or("expr")),
+            suffix,
+        );
+        self.add_index(child, name, first_column.map(str::to_string), first_cast.cloned());
+    }
+
+    /// The indexes of `parent`, given to a partition created or attached later.
+    pub(super) fn inherit_indexes(&mut self, parent: TableId, child: TableId) {
+        let Some(parent) = self.catalog.table(parent) else { return };
+        let indexes: Vec<(Option<String>, Option<ColumnCast>)> = parent
+            .indexes
+            .iter()
+            .map(|index| (index.first_column.clone(), index.first_cast.clone()))
+            .collect();
+        for (first_column, first_cast) in indexes {
+            for grandchild in self.with_partitions(child) {
+                self.inherit_index(grandchild, first_column.as_deref(), first_cast.as_ref(), "idx");
+            }
+        }
     }
 
     /// A primary key or unique constraint's index, named after the constraint or, when it
@@ -51,6 +105,7 @@ impl Replay {
             None => self.choose_relation_name(&table.schema, &table.name, Some(first_column), "key"),
         };
         self.add_index(id, name, Some(first_column.to_string()), None);
+        self.index_partitions(id, Some(first_column), None, "key");
     }
 
     fn add_index(

@@ -364,13 +364,22 @@ impl Replay {
         match &statement.kind {
             StatementKind::CreateTable(create) => self.create_table(create, span),
             StatementKind::CreateView(view) => self.create_view(view, span),
-            StatementKind::DropRelations { names, if_exists } => {
+            StatementKind::DropRelations { names, if_exists, kinds } => {
                 // One missing name fails the whole statement; replay can only tell when
                 // it knows every object.
                 if self.closed_world
                     && !if_exists
                     && names.iter().any(|name| self.resolve_table(name).is_none())
                 {
+                    return;
+                }
+                // `DROP VIEW` of a materialized view, `DROP TABLE` of a view: 42809.
+                let wrong_kind = names.iter().any(|name| {
+                    self.resolve_table(name)
+                        .and_then(|id| self.catalog.table(id))
+                        .is_some_and(|table| !kinds.contains(&table.kind))
+                });
+                if wrong_kind {
                     return;
                 }
                 for name in names {
@@ -756,6 +765,10 @@ impl Replay {
         for column in &create.indexed_columns {
             self.add_key_index(id, None, column);
         }
+        // A partition gets each index of its parent.
+        if let Some(parent) = partition_of {
+            self.inherit_indexes(parent, id);
+        }
     }
 
     /// The table and, transitively, its partitions.
@@ -841,9 +854,12 @@ impl Replay {
                 }
             }
             AlterTableAction::AttachPartition(child) => {
-                if let Some(child) = self.resolve_table(child).and_then(|child| self.catalog.table_mut(child))
-                {
-                    child.partition_of = Some(id);
+                let child = self.resolve_table(child);
+                if let Some(table) = child.and_then(|child| self.catalog.table_mut(child)) {
+                    table.partition_of = Some(id);
+                }
+                if let Some(child) = child {
+                    self.inherit_indexes(id, child);
                 }
             }
             AlterTableAction::DetachPartition(child) => {

@@ -2,7 +2,9 @@
 //! `auth.session()`, `auth.jwt()` or `current_setting(…)` outside an uncorrelated scalar
 //! subquery, so PostgreSQL evaluates it for every row instead of once per statement.
 //! `(select auth.user_id()) = user_id` becomes an InitPlan and runs once; drizzle's
-//! `(select auth.user_id() = user_id)` reads the row and still runs per row.
+//! `(select auth.user_id() = user_id)` reads the row and still runs per row. Only `USING`
+//! counts: it runs for every row a statement scans, while `WITH CHECK` runs for the rows
+//! written (an INSERT policy is never reported). The fix hoists the calls in both.
 
 use super::corrective;
 use super::{Applicability, Finding, Fix, Object, Phase, Settings};
@@ -14,12 +16,12 @@ pub fn check(catalog: &Catalog, settings: &Settings) -> Vec<Finding> {
     let auth = super::auth_functions(catalog);
     for table in settings.exposed_tables(catalog) {
         for policy in &table.policies {
+            // `USING` is evaluated for every row a statement scans; `WITH CHECK` only for the
+            // rows it writes (one per inserted row), which a table's size does not multiply.
             let mut calls: Vec<String> = Vec::new();
-            for expr in [&policy.using, &policy.with_check].into_iter().flatten() {
-                for call in per_row_auth_calls(expr, &auth) {
-                    if !calls.contains(&call) {
-                        calls.push(call);
-                    }
+            for call in policy.using.iter().flat_map(|expr| per_row_auth_calls(expr, &auth)) {
+                if !calls.contains(&call) {
+                    calls.push(call);
                 }
             }
             if calls.is_empty() {

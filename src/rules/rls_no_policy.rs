@@ -17,7 +17,10 @@ pub fn check(catalog: &Catalog, settings: &Settings) -> Vec<Finding> {
         .collect();
     settings
         .exposed_tables(catalog)
-        .filter(|table| table.rls_enabled && !table.is_partition())
+        // A migration tool's history table is not for the API, whatever its RLS.
+        .filter(|table| {
+            table.rls_enabled && !table.is_partition() && !super::usable::is_migration_history(table)
+        })
         .filter_map(|table| {
             // A table whose policies serve another request role (a sign-up table that only
             // `anonymous` may insert into) is not meant for a role that holds no privilege

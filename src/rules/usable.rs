@@ -86,7 +86,8 @@ pub fn usable<'a>(catalog: &Catalog, table: &'a Table, role: &str) -> (Privilege
     (privileges, used)
 }
 
-/// The table privileges `role` needs on `table` for requests to work: with row-level
+/// The table privileges `role` needs on `table` for requests to work: none on a migration
+/// tool's history table; with row-level
 /// security off, the four DML privileges when it holds none of them, else what it holds
 /// (the table has no other guard, and its fix comes after NL001's); with it on, what `usable` allows (nothing when no policy lets
 /// a row through: NL002 reports that, and no grant would help). The policies come back
@@ -96,6 +97,10 @@ pub fn needed_privileges<'a>(
     table: &'a Table,
     role: &str,
 ) -> (Privileges, Vec<&'a Policy>) {
+    // A migration tool's own history table is not for the API: it needs nothing.
+    if is_migration_history(table) {
+        return (Privileges::NONE, Vec::new());
+    }
     if !table.rls_enabled {
         // Without row-level security, a role that holds some of the four privileges was
         // given what it should have (a table granted SELECT and INSERT only is append-only
@@ -105,6 +110,31 @@ pub fn needed_privileges<'a>(
         return (if held.is_empty() { Privileges::DML } else { held }, Vec::new());
     }
     usable(catalog, table, role)
+}
+
+/// The tables migration tools create for their own bookkeeping, outside the migration
+/// files (Prisma, Flyway, golang-migrate, dbmate, goose, drizzle, knex, sqlx, diesel,
+/// node-pg-migrate, Liquibase, postgrator, Atlas).
+const MIGRATION_HISTORY: &[&str] = &[
+    "_prisma_migrations",
+    "flyway_schema_history",
+    "schema_migrations",
+    "goose_db_version",
+    "__drizzle_migrations",
+    "knex_migrations",
+    "knex_migrations_lock",
+    "_sqlx_migrations",
+    "__diesel_schema_migrations",
+    "pgmigrations",
+    "databasechangelog",
+    "databasechangeloglock",
+    "schemaversion",
+    "atlas_schema_revisions",
+];
+
+/// Whether `table` is a migration tool's history table (`MIGRATION_HISTORY`).
+pub fn is_migration_history(table: &Table) -> bool {
+    MIGRATION_HISTORY.contains(&table.name.as_str())
 }
 
 /// Why no row passes for `role` on a table whose row-level security is on: `None` when

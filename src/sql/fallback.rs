@@ -578,14 +578,21 @@ impl<'a> Cursor<'a> {
         if let Some(kind) = self.drop_sequences_or_indexes() {
             return Some(kind);
         }
-        let relation = self.eat("table")
-            || self.eat("view")
-            || self.eat_all(&["materialized", "view"])
-            || self.eat_all(&["foreign", "table"]);
-        if relation {
+        let kinds = if self.eat("table") {
+            Some(vec![TableKind::Table, TableKind::PartitionedTable])
+        } else if self.eat("view") {
+            Some(vec![TableKind::View])
+        } else if self.eat_all(&["materialized", "view"]) {
+            Some(vec![TableKind::MaterializedView])
+        } else if self.eat_all(&["foreign", "table"]) {
+            Some(vec![TableKind::ForeignTable])
+        } else {
+            None
+        };
+        if let Some(kinds) = kinds {
             let if_exists = self.eat_all(&["if", "exists"]);
             let names = self.list(Self::object_ref)?;
-            return Some(StatementKind::DropRelations { names, if_exists });
+            return Some(StatementKind::DropRelations { names, if_exists, kinds });
         }
         if self.eat("policy") {
             let if_exists = self.eat_all(&["if", "exists"]);

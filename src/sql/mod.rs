@@ -83,6 +83,8 @@ pub enum StatementKind {
     DropRelations {
         names: Vec<ObjectRef>,
         if_exists: bool,
+        /// The kinds the keyword drops: naming a relation of another kind fails (42809).
+        kinds: Vec<TableKind>,
     },
     AlterTable {
         name: ObjectRef,

@@ -240,6 +240,12 @@ fn map_statement(statement: sp::Statement) -> Option<StatementKind> {
             | sp::ObjectType::ForeignTable => StatementKind::DropRelations {
                 names: names.iter().map(object_ref).collect::<Option<_>>()?,
                 if_exists,
+                kinds: match object_type {
+                    sp::ObjectType::Table => vec![TableKind::Table, TableKind::PartitionedTable],
+                    sp::ObjectType::View => vec![TableKind::View],
+                    sp::ObjectType::MaterializedView => vec![TableKind::MaterializedView],
+                    _ => vec![TableKind::ForeignTable],
+                },
             },
             sp::ObjectType::Schema => StatementKind::DropSchemas {
                 names: names.iter().map(last_ident).collect::<Option<_>>()?,
