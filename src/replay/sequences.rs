@@ -262,6 +262,16 @@ impl Replay {
     }
 
     /// Whether a column default draws from the sequence.
+    /// Whether the sequence belongs to an identity column.
+    fn identity_sequence(&self, key: &QualifiedName) -> bool {
+        self.catalog
+            .sequences
+            .get(key)
+            .and_then(|sequence| sequence.owned_by.as_ref())
+            .and_then(|(table, column)| self.catalog.table(*table)?.column(column))
+            .is_some_and(|column| column.identity)
+    }
+
     fn sequence_in_use(&self, key: &QualifiedName) -> bool {
         let name = SequenceName { schema: Some(key.schema.clone()), name: key.name.clone() };
         self.catalog
@@ -347,6 +357,10 @@ impl Replay {
     pub(super) fn drop_sequences(&mut self, names: &[ObjectRef], cascade: bool) {
         let keys: Vec<QualifiedName> = names.iter().filter_map(|name| self.resolve_sequence(name)).collect();
         if !cascade && keys.iter().any(|key| self.sequence_in_use(key)) {
+            return;
+        }
+        // An identity column's sequence goes only with its column, CASCADE or not (2BP01).
+        if keys.iter().any(|key| self.identity_sequence(key)) {
             return;
         }
         for key in keys {
