@@ -48,8 +48,9 @@ pub struct Options {
     /// statement naming it fails, as on the server. Off for real projects, whose
     /// migrations use objects made elsewhere (`auth.users`, the API roles).
     pub closed_world: bool,
-    /// The server's major version (`postgres_version`); `None`: 15 or later. Before 15,
-    /// `PUBLIC` may create in schema `public` and views have no `security_invoker`.
+    /// The server's major version (`postgres_version`); `None`: not known (15 or 16
+    /// behaviour). Before 15, `PUBLIC` may create in schema `public` and views have no
+    /// `security_invoker`; from 17, partitions take their parent's identity columns.
     pub postgres_major: Option<u32>,
 }
 
@@ -750,12 +751,21 @@ impl Replay {
         table.columns = create.columns.clone();
         table.partition_key = create.partition_key.clone();
         // A partition takes its parent's columns, defaults included (a serial column's
-        // partitions draw from the parent's sequence); identity stays with the parent.
+        // partitions draw from the parent's sequence); identity stays with the parent before
+        // PostgreSQL 17, which gives partitions the parent's identity columns.
+        let identity_inherited = self.catalog.postgres_major.is_some_and(|major| major >= 17);
         if let Some(parent) = partition_of.and_then(|id| self.catalog.table(id))
             && create.columns.is_empty()
         {
-            table.columns =
-                parent.columns.iter().map(|column| Column { identity: false, ..column.clone() }).collect();
+            table.columns = parent
+                .columns
+                .iter()
+                .map(|column| Column {
+                    identity: column.identity && identity_inherited,
+                    uses_sequence: column.uses_sequence && !(column.identity && identity_inherited),
+                    ..column.clone()
+                })
+                .collect();
         }
         let id = self.catalog.add_table(table);
         self.last_table = Some(id);
@@ -855,8 +865,19 @@ impl Replay {
             }
             AlterTableAction::AttachPartition(child) => {
                 let child = self.resolve_table(child);
+                // From PostgreSQL 17 the attached table's columns take the parent's identity.
+                let identities: Vec<String> = match self.catalog.table(id) {
+                    Some(parent) if self.catalog.postgres_major.is_some_and(|major| major >= 17) => {
+                        parent.columns.iter().filter(|c| c.identity).map(|c| c.name.clone()).collect()
+                    }
+                    _ => Vec::new(),
+                };
                 if let Some(table) = child.and_then(|child| self.catalog.table_mut(child)) {
                     table.partition_of = Some(id);
+                    for column in table.columns.iter_mut().filter(|c| identities.contains(&c.name)) {
+                        column.identity = true;
+                        column.uses_sequence = false;
+                    }
                 }
                 if let Some(child) = child {
                     self.inherit_indexes(id, child);

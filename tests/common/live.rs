@@ -47,14 +47,18 @@ pub fn live(test: &str) -> Option<Live> {
 
 impl Live {
     /// The server's major version, for replay's `postgres_major` and version-aware
-    /// expectations; `None` for 15 and later, which behave alike for neonlint.
+    /// expectations.
     pub fn postgres_major(&self) -> Option<u32> {
         let version: i32 = self.runtime.block_on(async {
             let client = connect(&self.admin).await.unwrap();
             client.query_one("SELECT current_setting('server_version_num')::int", &[]).await.unwrap().get(0)
         });
-        let major = (version / 10_000) as u32;
-        (major < neonlint::model::POSTGRES_15).then_some(major)
+        Some((version / 10_000) as u32)
+    }
+
+    /// Whether the server is older than 15 (no `security_invoker`; PUBLIC creates in `public`).
+    pub fn before_15(&self) -> bool {
+        self.postgres_major().is_some_and(|major| major < neonlint::model::POSTGRES_15)
     }
 }
 
