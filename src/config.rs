@@ -79,7 +79,8 @@ pub struct Config {
     pub migration_role: Option<String>,
     pub assume_data_api_grants: bool,
     /// `postgres_version = 14`: the server's major version, for migrations (14 lets `PUBLIC`
-    /// create in `public` and has no `security_invoker`); `None`: 15 or later.
+    /// create in `public` and has no `security_invoker`; from 17 partitions take their
+    /// parent's identity columns); `None`: 15 or 16 behaviour.
     pub postgres_version: Option<u32>,
     /// `layout = "…"`, as written; `source` validates it.
     pub layout: Option<String>,
@@ -322,8 +323,9 @@ pub fn template(detected: Option<(crate::source::Layout, &PathBuf)>) -> String {
          # the migration role creates there. Those grants are invisible in migration files.\n\
          assume_data_api_grants = false\n\
          \n\
-         # The PostgreSQL major version the migrations run on (14 to 18). Only 14 differs here:\n\
-         # PUBLIC may create in schema public, and views have no security_invoker. Default: 15+.\n\
+         # The PostgreSQL major version the migrations run on (14 to 18). 14: PUBLIC may create in\n\
+         # schema public, and views have no security_invoker; 17+: partitions take their parent's\n\
+         # identity columns. Default: 15 or 16 behaviour.\n\
          # postgres_version = 17\n\
          \n\
          {layout}\n\
