@@ -153,6 +153,7 @@ async fn read_tables<C: GenericClient>(
             rls_enabled_late: None,
             partition_key: Vec::new(),
             reads: None,
+            partition_bound: None,
         };
         let oid: u32 = row.get("oid");
         if matches!(kind, TableKind::Table | TableKind::PartitionedTable | TableKind::ForeignTable)

@@ -183,6 +183,8 @@ pub struct Table {
     /// when not all are known (a name replay cannot resolve, a relation outside the schemas
     /// read, a query that was not parsed).
     pub reads: Option<Vec<TableId>>,
+    /// Migrations only: a partition's bound, compared with its siblings'.
+    pub partition_bound: Option<crate::sql::PartitionBound>,
 }
 
 impl Table {
@@ -631,6 +633,7 @@ mod tests {
             rls_enabled_late: None,
             partition_key: vec![],
             reads: None,
+            partition_bound: None,
         }
     }
 

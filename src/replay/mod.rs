@@ -23,7 +23,8 @@ use crate::model::{
 };
 use crate::sql::{
     AlterPolicy, AlterTableAction, CreatePolicy, CreateTable, CreateView, DefaultPrivilegeChange,
-    GrantTarget, ObjectRef, PrivilegeChange, PrivilegeList, RoleSpec, Statement, StatementKind,
+    GrantTarget, ObjectRef, PartitionBound, PrivilegeChange, PrivilegeList, RoleSpec, Statement,
+    StatementKind,
 };
 
 mod functions;
@@ -713,6 +714,7 @@ impl Replay {
             rls_enabled_late: None,
             partition_key: Vec::new(),
             reads: None,
+            partition_bound: None,
         }
     }
 
@@ -746,8 +748,14 @@ impl Replay {
             },
             None => None,
         };
+        if let (Some(parent), Some(bound)) = (partition_of, &create.partition_bound)
+            && self.bound_overlaps(parent, bound)
+        {
+            return;
+        }
         let mut table = self.new_relation(schema, &create.name.name, create.kind, span);
         table.partition_of = partition_of;
+        table.partition_bound = create.partition_bound.clone();
         table.columns = create.columns.clone();
         table.partition_key = create.partition_key.clone();
         // A partition takes its parent's columns, defaults included (a serial column's
@@ -779,6 +787,14 @@ impl Replay {
         if let Some(parent) = partition_of {
             self.inherit_indexes(parent, id);
         }
+    }
+
+    /// Whether a partition of `parent` with this bound would overlap one it has (42P17).
+    fn bound_overlaps(&self, parent: TableId, bound: &PartitionBound) -> bool {
+        self.catalog.tables().any(|sibling| {
+            sibling.partition_of == Some(parent)
+                && sibling.partition_bound.as_ref().is_some_and(|theirs| theirs.overlaps(bound))
+        })
     }
 
     /// The table and, transitively, its partitions.
@@ -863,8 +879,12 @@ impl Replay {
                     self.owned_sequences_follow_schema(id);
                 }
             }
-            AlterTableAction::AttachPartition(child) => {
+            AlterTableAction::AttachPartition(child, bound) => {
                 let child = self.resolve_table(child);
+                // A bound that overlaps a partition's the table has fails (42P17).
+                if bound.as_ref().is_some_and(|bound| self.bound_overlaps(id, bound)) {
+                    return;
+                }
                 // From PostgreSQL 17 the attached table's columns take the parent's identity.
                 let identities: Vec<String> = match self.catalog.table(id) {
                     Some(parent) if self.catalog.postgres_major.is_some_and(|major| major >= 17) => {
@@ -874,6 +894,7 @@ impl Replay {
                 };
                 if let Some(table) = child.and_then(|child| self.catalog.table_mut(child)) {
                     table.partition_of = Some(id);
+                    table.partition_bound = bound.clone();
                     for column in table.columns.iter_mut().filter(|c| identities.contains(&c.name)) {
                         column.identity = true;
                         column.uses_sequence = false;
@@ -887,6 +908,7 @@ impl Replay {
                 if let Some(child) = self.resolve_table(child).and_then(|child| self.catalog.table_mut(child))
                 {
                     child.partition_of = None;
+                    child.partition_bound = None;
                 }
             }
             AlterTableAction::OwnerTo(owner) => {
@@ -1342,7 +1364,7 @@ fn alter_table_in_place(table: &mut Table, action: &AlterTableAction, span: Span
         AlterTableAction::RenameTo(_)
         | AlterTableAction::SetSchema(_)
         | AlterTableAction::OwnerTo(_)
-        | AlterTableAction::AttachPartition(_)
+        | AlterTableAction::AttachPartition(..)
         | AlterTableAction::DetachPartition(_)
         | AlterTableAction::AddIndexConstraint { .. }
         | AlterTableAction::AddForeignKey => {}

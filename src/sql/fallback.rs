@@ -12,7 +12,7 @@ use super::cursor::TokenCursor;
 use super::lexer::{Lexer, Token, TokenKind};
 use super::{
     AlterPolicy, AlterTableAction, CreatePolicy, CreateTable, CreateView, DefaultPrivilegeChange,
-    GrantTarget, PrivilegeChange, PrivilegeList, RoleSpec, StatementKind,
+    GrantTarget, PartitionBound, PrivilegeChange, PrivilegeList, RoleSpec, StatementKind,
 };
 use crate::model::{Column, DefaultObjectType, PolicyCommand, Privileges, TableKind};
 
@@ -216,8 +216,14 @@ impl<'a> Cursor<'a> {
         // What follows (`INHERITS`, `PARTITION BY`, `FOR VALUES`, `WITH`, `AS …`) only
         // matters for the kind.
         let mut partition_key = Vec::new();
+        let mut partition_bound = None;
         while !self.at_end() {
-            if self.eat_all(&["partition", "by"]) {
+            if partition_of.is_some()
+                && partition_bound.is_none()
+                && let Some(bound) = self.partition_bound()
+            {
+                partition_bound = Some(bound);
+            } else if self.eat_all(&["partition", "by"]) {
                 kind = TableKind::PartitionedTable;
                 self.position += 1; // RANGE, LIST or HASH
                 if let Some((start, end)) = self.parenthesized() {
@@ -237,7 +243,24 @@ impl<'a> Cursor<'a> {
             indexed_columns,
             primary_keys,
             partition_key,
+            partition_bound,
         }))
+    }
+
+    /// `FOR VALUES …` or `DEFAULT`, after `PARTITION OF name` or `ATTACH PARTITION name`.
+    fn partition_bound(&mut self) -> Option<PartitionBound> {
+        if self.eat("default") {
+            return Some(PartitionBound::Default);
+        }
+        if !self.eat_all(&["for", "values"]) {
+            return None;
+        }
+        if self.eat("in")
+            && let Some((start, end)) = self.parenthesized()
+        {
+            return Some(PartitionBound::In(bound_values(&self.source[start..end])));
+        }
+        Some(PartitionBound::Other)
     }
 
     fn create_view(&mut self, materialized: bool, or_replace: bool) -> Option<StatementKind> {
@@ -466,7 +489,8 @@ impl<'a> Cursor<'a> {
             return Some(AlterTableAction::OwnerTo(self.role_spec()?));
         }
         if self.eat_all(&["attach", "partition"]) {
-            return Some(AlterTableAction::AttachPartition(self.object_ref()?));
+            let child = self.object_ref()?;
+            return Some(AlterTableAction::AttachPartition(child, self.partition_bound()));
         }
         if self.eat_all(&["detach", "partition"]) {
             return Some(AlterTableAction::DetachPartition(self.object_ref()?));
@@ -797,6 +821,22 @@ fn table_elements(elements: &str) -> Vec<Column> {
         }
         if !cursor.skip_to_comma() {
             return columns;
+        }
+        cursor.position += 1;
+    }
+}
+
+/// The values of `FOR VALUES IN ( … )`, each as written.
+fn bound_values(list: &str) -> Vec<String> {
+    let mut cursor = Cursor::new(list);
+    let mut values = Vec::new();
+    loop {
+        let value = cursor.text_to_comma().trim();
+        if !value.is_empty() {
+            values.push(value.to_string());
+        }
+        if cursor.at_end() {
+            return values;
         }
         cursor.position += 1;
     }

@@ -216,6 +216,32 @@ pub struct CreateTable {
     /// `PARTITION BY … (a, b)`: the key's columns; empty when not partitioned or when a
     /// key is an expression.
     pub partition_key: Vec<String>,
+    /// `PARTITION OF … FOR VALUES …` / `DEFAULT`: the partition's bound.
+    pub partition_bound: Option<PartitionBound>,
+}
+
+/// A partition's bound, as far as replay compares bounds: two partitions of one table
+/// whose bounds overlap cannot both exist (42P17, "partition would overlap partition").
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PartitionBound {
+    /// `FOR VALUES IN (…)`: each value as written.
+    In(Vec<String>),
+    /// `DEFAULT`: one per table.
+    Default,
+    /// Range and hash bounds: not compared.
+    Other,
+}
+
+impl PartitionBound {
+    /// Whether two partitions of one table with these bounds would overlap; `false` when
+    /// it cannot be told (range, hash, a value written two ways).
+    pub fn overlaps(&self, other: &PartitionBound) -> bool {
+        match (self, other) {
+            (PartitionBound::In(ours), PartitionBound::In(theirs)) => ours.iter().any(|v| theirs.contains(v)),
+            (PartitionBound::Default, PartitionBound::Default) => true,
+            _ => false,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -339,7 +365,7 @@ pub enum AlterTableAction {
     /// `ALTER VIEW … SET (security_invoker = …)` (or `ALTER TABLE` on a view);
     /// `RESET (security_invoker)` is `false`.
     SetSecurityInvoker(bool),
-    AttachPartition(ObjectRef),
+    AttachPartition(ObjectRef, Option<PartitionBound>),
     DetachPartition(ObjectRef),
 }
 

@@ -16,8 +16,8 @@ use super::routine;
 use super::split::split_with_includes;
 use super::{
     AlterPolicy, AlterTableAction, CreatePolicy, CreateTable, CreateView, DefaultPrivilegeChange,
-    GrantTarget, LineIndex, Location, ObjectRef, ParsedFile, PrivilegeChange, PrivilegeList, Problem,
-    ProblemKind, RoleSpec, Statement, StatementKind, fold, truncate_identifier,
+    GrantTarget, LineIndex, Location, ObjectRef, ParsedFile, PartitionBound, PrivilegeChange, PrivilegeList,
+    Problem, ProblemKind, RoleSpec, Statement, StatementKind, fold, truncate_identifier,
 };
 use crate::model::{Column, DefaultObjectType, PolicyCommand, Privileges, TableKind};
 
@@ -197,6 +197,14 @@ fn read_error(error: ParserError, text: &str) -> ReadError {
     ReadError { message, offset: None }
 }
 
+fn partition_bound(bound: &sp::ForValues) -> PartitionBound {
+    match bound {
+        sp::ForValues::In(values) => PartitionBound::In(values.iter().map(ToString::to_string).collect()),
+        sp::ForValues::Default => PartitionBound::Default,
+        _ => PartitionBound::Other,
+    }
+}
+
 /// Our statement for sqlparser's, or `None` for anything the model does not hold.
 fn map_statement(statement: sp::Statement) -> Option<StatementKind> {
     Some(match statement {
@@ -210,6 +218,7 @@ fn map_statement(statement: sp::Statement) -> Option<StatementKind> {
             indexed_columns: indexed_columns(&create.columns, &create.constraints),
             primary_keys: primary_keys(&create.columns, &create.constraints),
             partition_key: partition_key(create.partition_by.as_deref()),
+            partition_bound: create.for_values.as_ref().map(partition_bound),
         }),
         sp::Statement::CreateForeignTable(create) => StatementKind::CreateTable(CreateTable {
             name: object_ref(&create.name)?,
@@ -221,6 +230,7 @@ fn map_statement(statement: sp::Statement) -> Option<StatementKind> {
             indexed_columns: Vec::new(),
             primary_keys: 0,
             partition_key: Vec::new(),
+            partition_bound: None,
         }),
         sp::Statement::CreateView(view) => StatementKind::CreateView(CreateView {
             name: object_ref(&view.name)?,
@@ -612,8 +622,8 @@ fn alter_table_action(operation: sp::AlterTableOperation) -> Option<AlterTableAc
         sp::AlterTableOperation::DropColumn { column_names, .. } => {
             AlterTableAction::DropColumns(column_names.iter().map(ident).collect())
         }
-        sp::AlterTableOperation::AttachPartitionOf { partition, .. } => {
-            AlterTableAction::AttachPartition(object_ref(&partition)?)
+        sp::AlterTableOperation::AttachPartitionOf { partition, for_values } => {
+            AlterTableAction::AttachPartition(object_ref(&partition)?, Some(partition_bound(&for_values)))
         }
         sp::AlterTableOperation::DetachPartitionOf { partition, .. } => {
             AlterTableAction::DetachPartition(object_ref(&partition)?)
@@ -888,6 +898,11 @@ mod tests {
             "ALTER TABLE v RESET (security_invoker)",
             "GRANT USAGE ON SEQUENCE a, s.b TO x",
             "REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM x",
+            "CREATE TABLE s.pt_a PARTITION OF public.pt FOR VALUES IN ('a', 'b')",
+            "CREATE TABLE pt_other PARTITION OF pt DEFAULT",
+            "CREATE TABLE pt_2026 PARTITION OF pt FOR VALUES FROM ('2026-01-01') TO ('2027-01-01')",
+            "ALTER TABLE pt ATTACH PARTITION pt_c FOR VALUES IN ('c')",
+            "ALTER TABLE pt ATTACH PARTITION pt_d DEFAULT",
         ] {
             let from_sqlparser = map_statement(sqlparser_statement(statement).unwrap());
             assert!(from_sqlparser.is_some(), "{statement}");

