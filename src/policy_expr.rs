@@ -157,9 +157,48 @@ pub fn called_functions(expr: &str) -> Vec<(Option<String>, String)> {
     facts(expr, &AuthFunctions::default()).calls.clone()
 }
 
+/// Whether the expression cannot tell one requester from another: it parses, calls no
+/// function (an auth call, or any function, which might read the token or the role), and
+/// names no role keyword (`current_user`, `session_user`, `current_role`, `user`). Such a
+/// policy lets a request without a token through exactly the rows it lets a signed-in one
+/// through.
+pub fn ignores_requester(expr: &str) -> bool {
+    const ROLE_WORDS: [&str; 4] = ["current_user", "session_user", "current_role", "user"];
+    let facts = facts(expr, &AuthFunctions::default());
+    let lower = expr.to_ascii_lowercase();
+    let names_role = lower
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '$'))
+        .any(|word| ROLE_WORDS.contains(&word));
+    facts.parsed && facts.calls.is_empty() && !names_role
+}
+
+/// Whether some branch of the expression's top-level `OR` ignores the requester (see
+/// `ignores_requester`): `(select auth.user_id()) = owner OR published` lets a request
+/// without a token through the published rows.
+pub fn has_branch_ignoring_requester(expr: &str) -> bool {
+    fn branches(expr: &Expr, out: &mut Vec<String>) {
+        match expr {
+            Expr::BinaryOp { left, op: sqlparser::ast::BinaryOperator::Or, right } => {
+                branches(left, out);
+                branches(right, out);
+            }
+            Expr::Nested(inner) => branches(inner, out),
+            other => out.push(other.to_string()),
+        }
+    }
+    if ignores_requester(expr) {
+        return true;
+    }
+    let Some(tree) = parse(expr) else { return false };
+    let mut found = Vec::new();
+    branches(&tree, &mut found);
+    found.len() > 1 && found.iter().any(|branch| ignores_requester(branch))
+}
+
 /// What the rules ask of one expression, read from one parse.
 #[derive(Debug, Default)]
 struct Facts {
+    parsed: bool,
     always_true: bool,
     never_true: bool,
     per_row_calls: Vec<String>,
@@ -187,6 +226,7 @@ fn facts(text: &str, auth: &AuthFunctions) -> Rc<Facts> {
     let facts = Rc::new(match parse(text) {
         None => Facts::default(),
         Some(expr) => Facts {
+            parsed: true,
             always_true: constant(&expr) == Some(Constant::Bool(true)),
             never_true: matches!(constant(&expr), Some(Constant::Bool(false) | Constant::Null)),
             per_row_calls: Analysis::of(&expr, auth)
@@ -787,6 +827,30 @@ impl VisitorMut for Hoister<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ignores_requester_only_without_calls_or_role_words() {
+        for expr in ["true", "published", "status = 'public'", "(published AND NOT archived)"] {
+            assert!(ignores_requester(expr), "{expr}");
+        }
+        for expr in [
+            "user_id = (select auth.user_id())",
+            "owner = current_user",
+            "owner = CURRENT_USER",
+            "owner = session_user",
+            "owner = user",
+            "is_member(team_id)",
+            "created_at > now() - interval '1 day'",
+            "EXISTS (SELECT 1 FROM members m WHERE m.uid = auth.uid())",
+            "not an expression (",
+        ] {
+            assert!(!ignores_requester(expr), "{expr}");
+        }
+        assert!(has_branch_ignoring_requester("(select auth.user_id()) = owner OR (published)"));
+        assert!(has_branch_ignoring_requester("((a = current_user) OR (b OR c > 0))"));
+        assert!(!has_branch_ignoring_requester("(select auth.user_id()) = owner OR is_admin()"));
+        assert!(!has_branch_ignoring_requester("(select auth.user_id()) = owner AND published"));
+    }
 
     #[test]
     fn always_true() {

@@ -7,7 +7,10 @@
 mod common;
 
 use common::live::{Live, TestDb, connect, describe, live, lock_cluster_objects};
-use neonlint::policy_expr::{auth_compared_columns, hoist_auth_calls, is_always_true, per_row_auth_calls};
+use neonlint::policy_expr::{
+    auth_compared_columns, has_branch_ignoring_requester, hoist_auth_calls, ignores_requester,
+    is_always_true, per_row_auth_calls,
+};
 use tokio_postgres::Client;
 
 /// Policies on `t` (columns `id`, `user_id`, `team_id`), whether the planner runs their
@@ -141,6 +144,64 @@ fn always_true_reads_the_same_back() {
         let hidden = visible_rows(&live, &client, &role.name) != all_rows;
         assert_eq!(hidden, hides_rows, "`{written}` hides rows from `u1`: {hidden}");
     }
+}
+
+/// Issue 9, NL009: a policy that ignores the requester lets a request without a token
+/// (claims without `sub`) see exactly what a signed-in one sees, and one with such a
+/// branch of its `OR` lets it see some rows; the policies that read the requester, which
+/// NL009 leaves alone, show a request without a token nothing here.
+#[test]
+fn a_policy_that_ignores_the_requester_serves_requests_without_a_token() {
+    let Some(live) = live("ignores_the_requester") else { return };
+    let _cluster = lock_cluster_objects();
+    let role = Role::create(&live, "requester");
+    let database = prepare(&live, &role.name);
+    let client = database.client();
+    // (policy, ignores the requester, has a branch that does)
+    let cases = [
+        ("true", true, true),
+        ("team_id = 1", true, true),
+        ("(team_id = 1 AND id > 3)", true, true),
+        ("(select auth.user_id()) = user_id OR team_id = 2", false, true),
+        ("((select auth.user_id()) = user_id) OR (team_id = 2 OR id = 1)", false, true),
+        ("(select auth.user_id()) = user_id", false, false),
+        ("auth.user_id() = user_id AND team_id = 1", false, false),
+        (
+            "EXISTS (SELECT 1 FROM members m WHERE m.team_id = t.team_id AND m.user_id = auth.user_id())",
+            false,
+            false,
+        ),
+    ];
+    for (written, ignores, has_branch) in cases {
+        let read_back = set_policy(&live, &client, &role.name, written);
+        for expr in [written, read_back.as_str()] {
+            assert_eq!(ignores_requester(expr), ignores, "ignores_requester(`{expr}`)");
+            assert_eq!(
+                has_branch_ignoring_requester(expr),
+                has_branch,
+                "has_branch_ignoring_requester(`{expr}`)"
+            );
+        }
+        let signed_in = visible_rows(&live, &client, &role.name);
+        let without_token = rows_without_token(&live, &client, &role.name);
+        if ignores {
+            assert_eq!(without_token, signed_in, "`{written}` shows a request without a token other rows");
+        }
+        assert_eq!(
+            !without_token.is_empty(),
+            has_branch,
+            "`{written}` shows a request without a token {without_token:?}"
+        );
+    }
+}
+
+fn rows_without_token(live: &Live, client: &Client, role: &str) -> Vec<String> {
+    live.block_on(async {
+        client.batch_execute(&format!("SET request.jwt.claims = '{{}}'; SET ROLE {role}")).await.unwrap();
+        let rows = client.query("SELECT id::text FROM t ORDER BY id", &[]).await;
+        client.batch_execute("RESET ROLE").await.unwrap();
+        rows.unwrap_or_else(|e| panic!("{}", describe(&e))).iter().map(|row| row.get(0)).collect()
+    })
 }
 
 /// A role subject to row-level security, unique to this process, dropped on the way out

@@ -201,7 +201,7 @@ pub static RULES: &[Rule] = &[
         code: "NL009",
         name: "policy-for-public",
         level: Severity::Warning,
-        summary: "A permissive policy without `TO` also applies to the anonymous role",
+        summary: "A permissive policy without `TO` that ignores who asks would serve the anonymous role on its first grant",
         sources: Sources::Both,
         fixable: true,
         page: include_str!("../../rules/NL009-policy-for-public.md"),

@@ -1,32 +1,68 @@
 //! NL009 policy-for-public: a permissive policy on an exposed table with no `TO`, so it
-//! applies to `PUBLIC`: every role, including the anonymous role of requests without a
-//! token. Naming the roles says who the rows are for.
+//! applies to `PUBLIC`, that does not look at who asks, on a table that signed-in roles
+//! use but the anonymous role has no privilege on yet. Today no request without a token
+//! gets through it; the first grant to the anonymous role (a schema-wide `GRANT`, default
+//! privileges) would let such requests through with the signed-in users' rows. Naming the
+//! roles keeps that grant from widening access.
+//!
+//! Silent where the finding would not be true or not the Data API's business: the
+//! anonymous role already holds the privilege (access for it was granted on purpose, and
+//! NL010 reports always-true policies), no request role holds one (the table is not used
+//! through the API), the policy reads the requester (an auth call, any function, a role
+//! keyword, in every branch of its `OR`: it tells a request without a token from a
+//! signed-in one), or RLS is off.
 
 use super::corrective;
 use super::usable::lets_rows_through;
 use super::{Applicability, Finding, Fix, Object, Phase, Settings};
-use crate::model::{Catalog, Grantee, Policy, PolicyCommand, Table};
+use crate::model::{Catalog, Grantee, Policy, PolicyCommand, Privileges, Table};
+use crate::policy_expr::has_branch_ignoring_requester;
 use crate::sql::quote_ident;
 
 pub fn check(catalog: &Catalog, settings: &Settings) -> Vec<Finding> {
     let mut findings = Vec::new();
-    for table in settings.exposed_tables(catalog) {
+    for table in settings.exposed_tables(catalog).filter(|table| table.rls_enabled) {
+        let held = |role: &str| {
+            let (table_level, column_level) = catalog.table_privileges(table, role);
+            table_level | column_level
+        };
+        let anonymous = held(&settings.anonymous_role);
+        let signed_in =
+            settings.signed_in_roles().into_iter().fold(Privileges::NONE, |all, role| all | held(role));
         // A policy that lets nothing through (empty, or never true) gives PUBLIC nothing.
         for policy in table.policies.iter().filter(|p| {
             p.permissive && p.roles.contains(&Grantee::Public) && lets_rows_through(p, PolicyCommand::All)
         }) {
+            let needs = policy.command.privileges();
+            if !(anonymous & needs).is_empty()
+                || (signed_in & needs).is_empty()
+                || !policy
+                    .using
+                    .iter()
+                    .chain(policy.with_check.iter())
+                    .all(|expr| has_branch_ignoring_requester(expr))
+            {
+                continue;
+            }
             let message = format!(
-                "policy `{}` on `{}` applies to PUBLIC (no `TO`, or `TO public`): also to `{}`, the role of requests \
-                 without a token",
+                "policy `{}` on `{}` applies to PUBLIC (no `TO`, or `TO public`) and lets rows through without looking at who asks: \
+                 `{}`, the role of requests without a token, holds no {} privilege on the table yet; the first \
+                 grant to it (a schema-wide GRANT, default privileges) lets those requests through this policy, \
+                 with the same rows as signed-in users",
                 policy.name,
                 table.qualified_name(),
-                settings.anonymous_role
+                settings.anonymous_role,
+                needs.names().join(" or ")
             );
-            let signed_in = settings.signed_in_roles();
-            let named = signed_in.iter().map(|role| format!("`{role}`")).collect::<Vec<_>>().join(", ");
+            let named = settings
+                .signed_in_roles()
+                .iter()
+                .map(|role| format!("`{role}`"))
+                .collect::<Vec<_>>()
+                .join(", ");
             let help = format!(
                 "name the roles the policy is for (`TO {named}`, and every other role that uses the table); if \
-                 anonymous access is intended, say so with `TO {}`",
+                 anonymous access is intended, say so with `TO {}` and grant it",
                 settings.anonymous_role
             );
             let mut finding =
