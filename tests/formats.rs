@@ -117,7 +117,7 @@ fn github_command_without_a_location_has_no_file() {
          \"permission denied for table\" until it is granted by hand%0A%0AHelp: set default privileges so \
          new tables in `public` grant SELECT, INSERT, UPDATE, DELETE to `authenticated`; if the Data API was \
          enabled with \"Grant public schema access\", the Console set them: set \
-         `assume_data_api_grants = true` in neonlint.toml%0A%0AFix (safe):%0AALTER DEFAULT PRIVILEGES IN \
+         `assume_data_api_grants = true` in neonlint.toml%0A%0AFix (review before applying):%0AALTER DEFAULT PRIVILEGES IN \
          SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO authenticated;\n\
          neonlint: 0 errors, 1 warning, 0 infos in 1 file (8 statements)\n"
     );
@@ -258,7 +258,7 @@ fn sarif_result_without_a_location_is_shown_at_the_first_migration() {
         }])
     );
     assert_eq!(result["partialFingerprints"], serde_json::json!({ "neonlint/v1": "NL004:schema:public" }));
-    assert_eq!(result["properties"]["fixApplicability"], "safe");
+    assert_eq!(result["properties"]["fixApplicability"], "review");
 }
 
 #[test]

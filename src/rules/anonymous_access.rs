@@ -2,7 +2,9 @@
 //! UPDATE or DELETE on an exposed table or view, or SELECT from a table whose row-level
 //! security is off, directly or through `PUBLIC` or a role it inherits from. A SELECT
 //! grant on a table with RLS on is how a deliberate public read works (its policies
-//! decide the rows), so it is not reported; reads through views are NL011's. Writes
+//! decide the rows), so it is not reported; nor is a write on such a table that no policy
+//! lets through, or one a policy names the anonymous role for (a sign-up or contact
+//! form); reads through views are NL011's. Writes
 //! through a simple view without `security_invoker` reach its table with the view
 //! owner's rights.
 
@@ -26,13 +28,24 @@ pub fn check(catalog: &Catalog, settings: &Settings) -> Vec<Finding> {
         .collect()
 }
 
-fn finding(catalog: &Catalog, settings: &Settings, table: &Table, role: &str) -> Option<Finding> {
+/// The privileges `role` (the anonymous role) holds on `table` that NL015 reports: writes,
+/// and reads where row-level security is off; with it on, not the writes that no policy
+/// lets through or that a policy names the role for.
+pub fn risky_privileges(catalog: &Catalog, table: &Table, role: &str) -> Privileges {
     let (table_level, column_level) = catalog.table_privileges(table, role);
     let held = table_level | column_level;
     let mut risky = held & (Privileges::INSERT | Privileges::UPDATE | Privileges::DELETE);
     if table.kind.has_rows() && !table.rls_enabled {
         risky |= held & Privileges::SELECT;
     }
+    if table.kind.has_rows() && table.rls_enabled {
+        risky = risky.without(deliberate_or_blocked_writes(catalog, table, role));
+    }
+    risky
+}
+
+fn finding(catalog: &Catalog, settings: &Settings, table: &Table, role: &str) -> Option<Finding> {
+    let risky = risky_privileges(catalog, table, role);
     if risky.is_empty() {
         return None;
     }
@@ -80,6 +93,29 @@ fn finding(catalog: &Catalog, settings: &Settings, table: &Table, role: &str) ->
         finding = finding.with_fix(Fix::new(sql, Applicability::Review, Phase::Revoke));
     }
     Some(finding)
+}
+
+/// With row-level security on, the write privileges of `role` that are no risk: those
+/// whose command no policy lets through for it (the write fails), and those a permissive
+/// policy names the role for by name (`FOR INSERT TO anonymous WITH CHECK (…)`: a sign-up
+/// or contact form, open to requests without a token on purpose; NL010 reports such a
+/// policy when it lets them change or delete every row).
+fn deliberate_or_blocked_writes(catalog: &Catalog, table: &Table, role: &str) -> Privileges {
+    let (usable, _) = super::usable::usable(catalog, table, role);
+    let named = Grantee::Role(role.to_string());
+    let mut safe = Privileges::NONE;
+    for command in super::usable::COMMANDS {
+        let privilege = command.privileges();
+        let deliberate = table.policies.iter().any(|policy| {
+            policy.permissive
+                && policy.roles.contains(&named)
+                && super::usable::lets_rows_through(policy, command)
+        });
+        if !usable.contains(privilege) || deliberate {
+            safe |= privilege;
+        }
+    }
+    safe & (Privileges::INSERT | Privileges::UPDATE | Privileges::DELETE)
 }
 
 /// What each API role loses by revoking `risky` from `from` (`PUBLIC`, a group role)

@@ -1,8 +1,10 @@
 //! NL004 missing-default-privileges: in an exposed schema, the tables the migration role
 //! creates next will get none of SELECT, INSERT, UPDATE, DELETE for an API role, so the
 //! next migration's table breaks the API until someone grants them by hand. Defaults that
-//! give some of them are a choice (read-only tables), not a mistake.
+//! give some of them are a choice (read-only tables), not a mistake; so is granting each
+//! table by hand, when every table so far was (NL003 reports one that was not).
 
+use super::usable::is_migration_history;
 use super::{Applicability, Finding, Fix, Object, Phase, Settings};
 use crate::model::{Catalog, DefaultObjectType, Privileges};
 use crate::sql::quote_ident;
@@ -19,7 +21,7 @@ pub fn check(catalog: &Catalog, settings: &Settings) -> Vec<Finding> {
             // Defaults that give some of the four (SELECT only: read-only on purpose) say
             // what new tables should get; only none at all breaks the next table.
             let held = catalog.default_table_privileges(creator, schema, role) & Privileges::DML;
-            if !held.is_empty() {
+            if !held.is_empty() || grants_each_table(catalog, schema, role) {
                 continue;
             }
             let missing = Privileges::DML;
@@ -49,15 +51,34 @@ pub fn check(catalog: &Catalog, settings: &Settings) -> Vec<Finding> {
                 quote_ident(role)
             );
             findings.push(
+                // Review: every table created later gets the four privileges, also one a
+                // project would have kept from the role.
                 Finding::new("NL004", Object::schema(schema), message, help, None).with_fix(Fix::new(
                     sql,
-                    Applicability::Safe,
+                    Applicability::Review,
                     Phase::DefaultPrivileges,
                 )),
             );
         }
     }
     findings
+}
+
+/// Whether the project grants `role` each table of `schema` by hand: the schema has two
+/// tables or more (leaving out partitions and migration tools' history tables; one is no
+/// pattern yet) and `role` holds some of the four on every one. Such a project chose per-table grants (NL003 reports a
+/// table it forgets); default privileges would change what its next table gives.
+fn grants_each_table(catalog: &Catalog, schema: &str, role: &str) -> bool {
+    let tables: Vec<_> = catalog
+        .tables()
+        .filter(|table| table.schema == schema && table.kind.has_rows() && !table.is_partition())
+        .filter(|table| !is_migration_history(table))
+        .collect();
+    tables.len() >= 2
+        && tables.iter().all(|table| {
+            let (table_level, column_level) = catalog.table_privileges(table, role);
+            !((table_level | column_level) & Privileges::DML).is_empty()
+        })
 }
 
 /// A named role, other than the creator, with table default privileges in `schema`.

@@ -1,7 +1,8 @@
 //! NL010 policy-always-true: a permissive policy for INSERT, UPDATE, DELETE or ALL whose
 //! USING or WITH CHECK is always true (`true`, `(true)`, `1 = 1`, …), so it lets the
 //! request roles it applies to write any row. `FOR SELECT USING (true)` is a deliberate
-//! public read and is not reported; restrictive policies only narrow. A policy for roles
+//! public read and is not reported, nor is an INSERT policy that names the anonymous role
+//! (a sign-up or contact form that takes any row from anyone); restrictive policies only narrow. A policy for roles
 //! that no request runs as (`TO svc`, when no API role is a member of `svc`) is none of
 //! the Data API's business.
 
@@ -21,6 +22,13 @@ pub fn check(catalog: &Catalog, settings: &Settings) -> Vec<Finding> {
                 (None, _) => false,
             };
             let Some(what) = what_it_allows(policy.command, using, with_check) else { continue };
+            // `FOR INSERT TO anonymous WITH CHECK (true)`: a sign-up or contact form that
+            // takes any row from anyone, on purpose (the policy names the anonymous role).
+            if policy.command == PolicyCommand::Insert
+                && policy.roles.contains(&Grantee::Role(settings.anonymous_role.clone()))
+            {
+                continue;
+            }
             let roles = request_roles_of(catalog, settings, policy);
             if roles.is_empty() {
                 continue;

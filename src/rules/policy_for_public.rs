@@ -1,21 +1,20 @@
 //! NL009 policy-for-public: a permissive policy on an exposed table with no `TO`, so it
-//! applies to `PUBLIC`, that does not look at who asks, on a table that signed-in roles
-//! use but the anonymous role has no privilege on yet. Today no request without a token
+//! applies to `PUBLIC`, that does not look at who asks, on a table the anonymous role has
+//! no privilege on yet. Today no request without a token
 //! gets through it; the first grant to the anonymous role (a schema-wide `GRANT`, default
 //! privileges) would let such requests through with the signed-in users' rows. Naming the
 //! roles keeps that grant from widening access.
 //!
 //! Silent where the finding would not be true or not the Data API's business: the
 //! anonymous role already holds the privilege (access for it was granted on purpose, and
-//! NL010 reports always-true policies), no request role holds one (the table is not used
-//! through the API), the policy reads the requester (an auth call, any function, a role
+//! NL010 reports always-true policies), the policy reads the requester (an auth call, any function, a role
 //! keyword, in every branch of its `OR`: it tells a request without a token from a
 //! signed-in one), or RLS is off.
 
 use super::corrective;
 use super::usable::lets_rows_through;
 use super::{Applicability, Finding, Fix, Object, Phase, Settings};
-use crate::model::{Catalog, Grantee, Policy, PolicyCommand, Privileges, Table};
+use crate::model::{Catalog, Grantee, Policy, PolicyCommand, Table};
 use crate::policy_expr::has_branch_ignoring_requester;
 use crate::sql::quote_ident;
 
@@ -26,16 +25,19 @@ pub fn check(catalog: &Catalog, settings: &Settings) -> Vec<Finding> {
             let (table_level, column_level) = catalog.table_privileges(table, role);
             table_level | column_level
         };
-        let anonymous = held(&settings.anonymous_role);
-        let signed_in =
-            settings.signed_in_roles().into_iter().fold(Privileges::NONE, |all, role| all | held(role));
+        // What the anonymous role holds on purpose: NL015 reports the rest (a write a
+        // policy for PUBLIC lets it make is no choice), and its fix leaves it nothing.
+        let anonymous = held(&settings.anonymous_role).without(super::anonymous_access::risky_privileges(
+            catalog,
+            table,
+            &settings.anonymous_role,
+        ));
         // A policy that lets nothing through (empty, or never true) gives PUBLIC nothing.
         for policy in table.policies.iter().filter(|p| {
             p.permissive && p.roles.contains(&Grantee::Public) && lets_rows_through(p, PolicyCommand::All)
         }) {
             let needs = policy.command.privileges();
             if !(anonymous & needs).is_empty()
-                || (signed_in & needs).is_empty()
                 || !policy
                     .using
                     .iter()

@@ -2,7 +2,9 @@
 //! that a request role can execute. The Data API serves it as an RPC endpoint, and it
 //! runs with its owner's rights, past row-level security. New functions are executable
 //! by `PUBLIC` unless that is revoked. Without its own `search_path` the function can
-//! also be made to call objects the caller created: then the finding is an error.
+//! also be made to call objects the caller created: then the finding is an error. A role
+//! the function is granted to by name is meant to call it (an RPC served on purpose): it
+//! is not reported and nothing is revoked from it.
 //!
 //! The fix must not break what works (issue 9). A policy that calls the function runs it
 //! as the querying role, which needs EXECUTE: every role a calling policy applies to and
@@ -38,8 +40,16 @@ fn finding(catalog: &Catalog, settings: &Settings, function: &Function) -> Optio
     if callers.is_empty() {
         return None;
     }
-    let needs = PolicyNeeds::of(catalog, function);
+    // A role the function is granted to by name is meant to call it (an RPC the project
+    // serves on purpose): neither reported for it nor revoked from it.
+    let granted =
+        |role: &str| function.acl.get(&Grantee::Role(role.to_string())).contains(Privileges::EXECUTE);
+    let callers: Vec<&str> = callers.into_iter().filter(|role| !granted(role)).collect();
     let name = &function.key;
+    if callers.is_empty() {
+        return (!function.sets_search_path).then(|| search_path_only(catalog, function));
+    }
+    let needs = PolicyNeeds::of(catalog, function);
     let who = callers.iter().map(|role| format!("`{role}`")).collect::<Vec<_>>().join(" and ");
     let mut message = format!(
         "SECURITY DEFINER function `{name}` can be called by {who} through the Data API: it runs with the rights \
@@ -92,6 +102,26 @@ fn finding(catalog: &Catalog, settings: &Settings, function: &Function) -> Optio
         finding.severity = Severity::Error;
     }
     Some(finding)
+}
+
+/// A function granted by name to every request role that can call it: an RPC served on
+/// purpose, whose only fault is the missing `search_path` (an error: a caller can make
+/// it run objects of their choosing). The fix pins the path and revokes nothing.
+fn search_path_only(catalog: &Catalog, function: &Function) -> Finding {
+    let name = &function.key;
+    let message = format!(
+        "SECURITY DEFINER function `{name}`, granted to API roles, has no `search_path` of its own: a caller can \
+         make it run objects of their choosing with the rights of its owner"
+    );
+    let help = "pin its `search_path` to the schemas its body uses, then `pg_temp`".to_string();
+    let mut finding = Finding::new("NL012", Object::function(function), message, help, function.origin)
+        .with_label("SECURITY DEFINER without `SET search_path`");
+    if let Some(path) = search_path(catalog, function) {
+        let sql = format!("ALTER FUNCTION {} SET search_path = {path};", corrective::function_name(name));
+        finding = finding.with_fix(Fix::new(sql, Applicability::Review, Phase::Revoke));
+    }
+    finding.severity = Severity::Error;
+    finding
 }
 
 /// `REVOKE EXECUTE` from the grantees the callers that do not need the function hold it
@@ -228,8 +258,9 @@ fn search_path(catalog: &Catalog, function: &Function) -> Option<String> {
         return Some("''".to_string());
     }
     let mut schemas: Vec<String> = vec![function.key.schema.clone()];
+    // `pg_catalog` is searched first whatever the path says: naming it changes nothing.
     let add = |schema: &str, schemas: &mut Vec<String>| {
-        if !schemas.iter().any(|known| known == schema) {
+        if schema != "pg_catalog" && !schemas.iter().any(|known| known == schema) {
             schemas.push(schema.to_string());
         }
     };
