@@ -461,8 +461,11 @@ impl Catalog {
 
     /// Removes a table with its partitions (PostgreSQL drops them with the parent).
     pub fn remove_table(&mut self, id: TableId) {
-        let partitions: Vec<TableId> =
-            self.tables().filter(|t| t.partition_of == Some(id)).map(|t| t.id).collect();
+        let partitioned = self.table(id).is_some_and(|t| t.kind == TableKind::PartitionedTable);
+        let partitions: Vec<TableId> = match partitioned {
+            true => self.tables().filter(|t| t.partition_of == Some(id)).map(|t| t.id).collect(),
+            false => Vec::new(),
+        };
         for partition in partitions {
             self.remove_table(partition);
         }

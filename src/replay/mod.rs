@@ -803,7 +803,11 @@ impl Replay {
         let mut next = 0;
         while next < ids.len() {
             let parent = ids[next];
-            ids.extend(self.catalog.tables().filter(|t| t.partition_of == Some(parent)).map(|t| t.id));
+            // Only a partitioned table has partitions: the scan is for those alone (an
+            // index on each of thousands of plain tables must not scan them all).
+            if self.catalog.table(parent).is_some_and(|t| t.kind == TableKind::PartitionedTable) {
+                ids.extend(self.catalog.tables().filter(|t| t.partition_of == Some(parent)).map(|t| t.id));
+            }
             next += 1;
         }
         ids
@@ -881,8 +885,11 @@ impl Replay {
             }
             AlterTableAction::AttachPartition(child, bound) => {
                 let child = self.resolve_table(child);
-                // A bound that overlaps a partition's the table has fails (42P17).
-                if bound.as_ref().is_some_and(|bound| self.bound_overlaps(id, bound)) {
+                // Only a partitioned table takes partitions (42809), and a bound that
+                // overlaps a partition's the table has fails (42P17).
+                if self.catalog.table(id).is_some_and(|t| t.kind != TableKind::PartitionedTable)
+                    || bound.as_ref().is_some_and(|bound| self.bound_overlaps(id, bound))
+                {
                     return;
                 }
                 // From PostgreSQL 17 the attached table's columns take the parent's identity.
