@@ -64,6 +64,8 @@ fn missing_table_grants() {
         vec![
             found("NL003", "public.todos", "001_todos.sql", 2),
             found("NL003", "public.products", "002_grants.sql", 6),
+            // Issue 9: `anonymous`, which a policy names, lacks SELECT.
+            found("NL003", "public.announcements", "003_anonymous_policy.sql", 4),
         ],
     );
 }
@@ -149,6 +151,8 @@ fn missing_sequence_grants() {
         vec![
             found("NL008", "public.todos_id_seq", "001_tables.sql", 4),
             found("NL008", "public.invoice_numbers", "001_tables.sql", 18),
+            // Issue 9: `anonymous`, which an INSERT policy names, lacks USAGE.
+            found("NL008", "public.guestbook_id_seq", "001_tables.sql", 36),
         ],
     );
 }
@@ -298,6 +302,9 @@ fn multiple_permissive_policies() {
         vec![
             found("NL018", "public.docs", "001_tables.sql", 13),
             found("NL018", "public.pages", "001_tables.sql", 27),
+            // Issue 9: policies that name `anonymous` count as if NL003's grant were there.
+            found("NL003", "public.events", "002_policies_named_for_anonymous.sql", 6),
+            found("NL018", "public.events", "002_policies_named_for_anonymous.sql", 14),
         ],
     );
 }

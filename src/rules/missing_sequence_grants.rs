@@ -1,7 +1,8 @@
 //! NL008 missing-sequence-grants: a column's default draws from a sequence (`serial`,
 //! `bigserial`, `DEFAULT nextval(…)`) on a table where an API role needs INSERT (the same
 //! needs as NL003), and the role can neither use nor update the sequence: every insert
-//! fails with "permission denied for sequence". Identity columns need no grant.
+//! fails with "permission denied for sequence". Identity columns need no grant. The
+//! anonymous role is checked where a policy names it for INSERT.
 
 use std::collections::BTreeSet;
 
@@ -14,8 +15,15 @@ pub fn check(catalog: &Catalog, settings: &Settings) -> Vec<Finding> {
     // One finding per sequence and role, however many tables draw from it.
     let mut seen: BTreeSet<(QualifiedName, &str)> = BTreeSet::new();
     for table in settings.exposed_tables(catalog).filter(|table| !table.is_partition()) {
-        for role in settings.api_roles.iter().filter(|role| catalog.role_exists(role)) {
-            let (needed, _) = super::needed_privileges(catalog, table, role);
+        // The anonymous role (when not an API role) needs what policies naming it allow,
+        // as in NL003.
+        let anonymous =
+            (!settings.api_roles.contains(&settings.anonymous_role)).then_some(&settings.anonymous_role);
+        for role in settings.api_roles.iter().chain(anonymous).filter(|role| catalog.role_exists(role)) {
+            let needed = match Some(role) == anonymous {
+                true => super::missing_table_grants::named_for(catalog, table, role),
+                false => super::needed_privileges(catalog, table, role).0,
+            };
             if !needed.contains(Privileges::INSERT) {
                 continue;
             }

@@ -1,11 +1,13 @@
 //! NL003 missing-table-grants: an API role lacks a table privilege it needs. What it
 //! needs comes from the permissive policies that apply to it (by name, through `PUBLIC`
 //! or through membership); a table with none needs SELECT, INSERT, UPDATE and DELETE.
-//! Partitions are skipped: requests reach them through their parent's grants.
+//! Partitions are skipped: requests reach them through their parent's grants. The
+//! anonymous role (when not an API role) needs what the policies that name it by name
+//! let through: `TO anonymous` says requests without a token are meant to get there.
 
 use super::corrective;
 use super::{Applicability, Finding, Fix, Object, Phase, Settings};
-use crate::model::{Catalog, Table};
+use crate::model::{Catalog, Grantee, Privileges, Table};
 use crate::sql::quote_ident;
 
 pub fn check(catalog: &Catalog, settings: &Settings) -> Vec<Finding> {
@@ -15,14 +17,47 @@ pub fn check(catalog: &Catalog, settings: &Settings) -> Vec<Finding> {
         .filter(|role| !catalog.role_exists(role))
         .map(|role| missing_role(catalog, role))
         .collect();
+    let anonymous = settings.anonymous_role.as_str();
+    let check_anonymous =
+        catalog.role_exists(anonymous) && !settings.api_roles.iter().any(|r| r == anonymous);
     for table in settings.exposed_tables(catalog).filter(|table| !table.is_partition()) {
         for role in settings.api_roles.iter().filter(|role| catalog.role_exists(role)) {
-            if let Some(finding) = check_role(catalog, settings, table, role) {
+            let (needed, policies) = super::needed_privileges(catalog, table, role);
+            if let Some(finding) = check_role(catalog, settings, table, role, needed, !policies.is_empty()) {
+                findings.push(finding);
+            }
+        }
+        if check_anonymous {
+            let needed = named_for(catalog, table, anonymous);
+            if let Some(finding) = check_role(catalog, settings, table, anonymous, needed, true) {
                 findings.push(finding);
             }
         }
     }
     findings
+}
+
+/// The privileges of the commands a permissive policy names `role` for by name (not
+/// through `PUBLIC`) and lets rows through, with row-level security on and no restrictive
+/// policy blocking them: the anonymous role's needs. A project that writes `TO anonymous`
+/// means requests without a token to get there; without the grant they fail.
+pub fn named_for(catalog: &Catalog, table: &Table, role: &str) -> Privileges {
+    if !table.rls_enabled || super::usable::is_migration_history(table) {
+        return Privileges::NONE;
+    }
+    let (usable, _) = super::usable::usable(catalog, table, role);
+    let named = Grantee::Role(role.to_string());
+    super::usable::COMMANDS
+        .into_iter()
+        .filter(|command| usable.contains(command.privileges()))
+        .filter(|command| {
+            table.policies.iter().any(|policy| {
+                policy.permissive
+                    && policy.roles.contains(&named)
+                    && super::usable::lets_rows_through(policy, *command)
+            })
+        })
+        .fold(Privileges::NONE, |all, command| all | command.privileges())
 }
 
 /// Once per API role that does not exist (a database without the Data API, or a typo in
@@ -40,8 +75,14 @@ fn missing_role(catalog: &Catalog, role: &str) -> Finding {
     Finding::new("NL003", Object::database(database), message, help, None).with_label("missing role")
 }
 
-fn check_role(catalog: &Catalog, settings: &Settings, table: &Table, role: &str) -> Option<Finding> {
-    let (needed, policies) = super::needed_privileges(catalog, table, role);
+fn check_role(
+    catalog: &Catalog,
+    settings: &Settings,
+    table: &Table,
+    role: &str,
+    needed: Privileges,
+    by_policies: bool,
+) -> Option<Finding> {
     let (table_level, column_level) = catalog.table_privileges(table, role);
     // A privilege granted on some columns only is a deliberate restriction: it counts.
     let missing = needed.without(table_level | column_level);
@@ -49,7 +90,7 @@ fn check_role(catalog: &Catalog, settings: &Settings, table: &Table, role: &str)
         return None;
     }
     let name = table.qualified_name();
-    let because = if policies.is_empty() { String::new() } else { ", which its policies allow".to_string() };
+    let because = if by_policies { ", which its policies allow".to_string() } else { String::new() };
     let message = format!(
         "`{role}` lacks {missing} on `{name}`{because}: Data API requests fail with \"permission denied for table {}\"",
         table.name
