@@ -672,7 +672,7 @@ mod tests {
     #[test]
     fn dropping_a_parent_drops_its_partitions_and_renames_keep_ids() {
         let mut catalog = Catalog::new();
-        let parent = catalog.add_table(table("public", "m"));
+        let parent = catalog.add_table(Table { kind: TableKind::PartitionedTable, ..table("public", "m") });
         let mut child = table("public", "m_2024");
         child.partition_of = Some(parent);
         let child = catalog.add_table(child);
