@@ -102,20 +102,8 @@ fn finding(catalog: &Catalog, settings: &Settings, table: &Table, role: &str) ->
 /// policy when it lets them change or delete every row).
 fn deliberate_or_blocked_writes(catalog: &Catalog, table: &Table, role: &str) -> Privileges {
     let (usable, _) = super::usable::usable(catalog, table, role);
-    let named = Grantee::Role(role.to_string());
-    let mut safe = Privileges::NONE;
-    for command in super::usable::COMMANDS {
-        let privilege = command.privileges();
-        let deliberate = table.policies.iter().any(|policy| {
-            policy.permissive
-                && policy.roles.contains(&named)
-                && super::usable::lets_rows_through(policy, command)
-        });
-        if !usable.contains(privilege) || deliberate {
-            safe |= privilege;
-        }
-    }
-    safe & (Privileges::INSERT | Privileges::UPDATE | Privileges::DELETE)
+    let deliberate = super::usable::named_commands(table, role);
+    (!usable | deliberate) & (Privileges::INSERT | Privileges::UPDATE | Privileges::DELETE)
 }
 
 /// What each API role loses by revoking `risky` from `from` (`PUBLIC`, a group role)

@@ -17,11 +17,11 @@ pub fn check(catalog: &Catalog, settings: &Settings) -> Vec<Finding> {
     for table in settings.exposed_tables(catalog).filter(|table| !table.is_partition()) {
         // The anonymous role (when not an API role) needs what policies naming it allow,
         // as in NL003.
-        let anonymous =
-            (!settings.api_roles.contains(&settings.anonymous_role)).then_some(&settings.anonymous_role);
-        for role in settings.api_roles.iter().chain(anonymous).filter(|role| catalog.role_exists(role)) {
+        let anonymous = settings.anonymous_outside_api_roles();
+        let roles = settings.api_roles.iter().map(String::as_str).chain(anonymous);
+        for role in roles.filter(|role| catalog.role_exists(role)) {
             let needed = match Some(role) == anonymous {
-                true => super::missing_table_grants::named_for(catalog, table, role),
+                true => super::usable::named_for(catalog, table, role),
                 false => super::needed_privileges(catalog, table, role).0,
             };
             if !needed.contains(Privileges::INSERT) {
@@ -34,7 +34,7 @@ pub fn check(catalog: &Catalog, settings: &Settings) -> Vec<Finding> {
                 if held.contains(Privileges::USAGE) || held.contains(Privileges::UPDATE) {
                     continue;
                 }
-                if !seen.insert((sequence.qualified_name(), role.as_str())) {
+                if !seen.insert((sequence.qualified_name(), role)) {
                     continue;
                 }
                 let name = sequence.qualified_name();

@@ -7,7 +7,7 @@
 
 use super::corrective;
 use super::{Applicability, Finding, Fix, Object, Phase, Settings};
-use crate::model::{Catalog, Grantee, Privileges, Table};
+use crate::model::{Catalog, Privileges, Table};
 use crate::sql::quote_ident;
 
 pub fn check(catalog: &Catalog, settings: &Settings) -> Vec<Finding> {
@@ -17,9 +17,7 @@ pub fn check(catalog: &Catalog, settings: &Settings) -> Vec<Finding> {
         .filter(|role| !catalog.role_exists(role))
         .map(|role| missing_role(catalog, role))
         .collect();
-    let anonymous = settings.anonymous_role.as_str();
-    let check_anonymous =
-        catalog.role_exists(anonymous) && !settings.api_roles.iter().any(|r| r == anonymous);
+    let anonymous = settings.anonymous_outside_api_roles().filter(|role| catalog.role_exists(role));
     for table in settings.exposed_tables(catalog).filter(|table| !table.is_partition()) {
         for role in settings.api_roles.iter().filter(|role| catalog.role_exists(role)) {
             let (needed, policies) = super::needed_privileges(catalog, table, role);
@@ -27,37 +25,14 @@ pub fn check(catalog: &Catalog, settings: &Settings) -> Vec<Finding> {
                 findings.push(finding);
             }
         }
-        if check_anonymous {
-            let needed = named_for(catalog, table, anonymous);
+        if let Some(anonymous) = anonymous {
+            let needed = super::usable::named_for(catalog, table, anonymous);
             if let Some(finding) = check_role(catalog, settings, table, anonymous, needed, true) {
                 findings.push(finding);
             }
         }
     }
     findings
-}
-
-/// The privileges of the commands a permissive policy names `role` for by name (not
-/// through `PUBLIC`) and lets rows through, with row-level security on and no restrictive
-/// policy blocking them: the anonymous role's needs. A project that writes `TO anonymous`
-/// means requests without a token to get there; without the grant they fail.
-pub fn named_for(catalog: &Catalog, table: &Table, role: &str) -> Privileges {
-    if !table.rls_enabled || super::usable::is_migration_history(table) {
-        return Privileges::NONE;
-    }
-    let (usable, _) = super::usable::usable(catalog, table, role);
-    let named = Grantee::Role(role.to_string());
-    super::usable::COMMANDS
-        .into_iter()
-        .filter(|command| usable.contains(command.privileges()))
-        .filter(|command| {
-            table.policies.iter().any(|policy| {
-                policy.permissive
-                    && policy.roles.contains(&named)
-                    && super::usable::lets_rows_through(policy, *command)
-            })
-        })
-        .fold(Privileges::NONE, |all, command| all | command.privileges())
 }
 
 /// Once per API role that does not exist (a database without the Data API, or a typo in

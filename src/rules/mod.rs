@@ -383,6 +383,12 @@ impl Settings {
         self.api_roles.iter().map(String::as_str).filter(|role| *role != self.anonymous_role).collect()
     }
 
+    /// The anonymous role when it is not one of the API roles: NL003, NL008 and NL018 then
+    /// check it only for what policies name it for (`usable::named_for`).
+    pub fn anonymous_outside_api_roles(&self) -> Option<&str> {
+        (!self.api_roles.contains(&self.anonymous_role)).then_some(self.anonymous_role.as_str())
+    }
+
     /// Plain and partitioned tables the Data API serves (in focus).
     pub fn exposed_tables<'a>(&'a self, catalog: &'a Catalog) -> impl Iterator<Item = &'a Table> + 'a {
         self.relations(catalog).filter(|table| table.kind.has_rows() && self.is_exposed(&table.schema))

@@ -22,8 +22,8 @@ pub fn check(catalog: &Catalog, settings: &Settings) -> Vec<Finding> {
             let mut held = table_level | column_level;
             // The anonymous role runs what its named policies allow once it holds the
             // grant NL003 asks for: they are counted as if it did (the fix gives it).
-            if role == settings.anonymous_role && !settings.api_roles.iter().any(|r| r == role) {
-                held |= super::missing_table_grants::named_for(catalog, table, role);
+            if settings.anonymous_outside_api_roles() == Some(role) {
+                held |= super::usable::named_for(catalog, table, role);
             }
             for command in COMMANDS {
                 // Without the privilege the request fails before any policy runs.

@@ -9,7 +9,7 @@
 //! and a constant false (or NULL) expression lets nothing through. A restrictive policy
 //! that is never true blocks its commands for everyone it applies to.
 
-use crate::model::{Catalog, Policy, PolicyCommand, Privileges, Table};
+use crate::model::{Catalog, Grantee, Policy, PolicyCommand, Privileges, Table};
 use crate::policy_expr::is_never_true;
 
 /// The four commands a request can run, with the privilege each needs.
@@ -84,6 +84,33 @@ pub fn usable<'a>(catalog: &Catalog, table: &'a Table, role: &str) -> (Privilege
         }
     }
     (privileges, used)
+}
+
+/// The privileges of the commands for which a permissive policy on `table` names `role`
+/// by name (not through `PUBLIC` or a group) and can let rows through. Writing `TO
+/// anonymous` says requests without a token are meant to get there.
+pub fn named_commands(table: &Table, role: &str) -> Privileges {
+    let named = Grantee::Role(role.to_string());
+    COMMANDS
+        .into_iter()
+        .filter(|command| {
+            table.policies.iter().any(|policy| {
+                policy.permissive && policy.roles.contains(&named) && lets_rows_through(policy, *command)
+            })
+        })
+        .fold(Privileges::NONE, |all, command| all | command.privileges())
+}
+
+/// What the anonymous role (outside `api_roles`) needs on `table`: with row-level
+/// security on, the commands policies name it for (`named_commands`) that no restrictive
+/// policy blocks; without the grant its requests fail. Nothing on a migration tool's
+/// history table.
+pub fn named_for(catalog: &Catalog, table: &Table, role: &str) -> Privileges {
+    if !table.rls_enabled || is_migration_history(table) {
+        return Privileges::NONE;
+    }
+    let (usable, _) = usable(catalog, table, role);
+    usable & named_commands(table, role)
 }
 
 /// The table privileges `role` needs on `table` for requests to work: none on a migration
