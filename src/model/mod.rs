@@ -459,13 +459,17 @@ impl Catalog {
         id
     }
 
+    /// The direct partitions of `id`. Only a partitioned table has any, so only for one
+    /// are the tables scanned (an index on each of thousands of plain tables must not scan
+    /// them all).
+    pub fn partitions(&self, id: TableId) -> impl Iterator<Item = &Table> + '_ {
+        let partitioned = self.table(id).is_some_and(|t| t.kind == TableKind::PartitionedTable);
+        self.tables().filter(move |t| partitioned && t.partition_of == Some(id))
+    }
+
     /// Removes a table with its partitions (PostgreSQL drops them with the parent).
     pub fn remove_table(&mut self, id: TableId) {
-        let partitioned = self.table(id).is_some_and(|t| t.kind == TableKind::PartitionedTable);
-        let partitions: Vec<TableId> = match partitioned {
-            true => self.tables().filter(|t| t.partition_of == Some(id)).map(|t| t.id).collect(),
-            false => Vec::new(),
-        };
+        let partitions: Vec<TableId> = self.partitions(id).map(|t| t.id).collect();
         for partition in partitions {
             self.remove_table(partition);
         }

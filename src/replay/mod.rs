@@ -791,10 +791,9 @@ impl Replay {
 
     /// Whether a partition of `parent` with this bound would overlap one it has (42P17).
     fn bound_overlaps(&self, parent: TableId, bound: &PartitionBound) -> bool {
-        self.catalog.tables().any(|sibling| {
-            sibling.partition_of == Some(parent)
-                && sibling.partition_bound.as_ref().is_some_and(|theirs| theirs.overlaps(bound))
-        })
+        self.catalog
+            .partitions(parent)
+            .any(|sibling| sibling.partition_bound.as_ref().is_some_and(|theirs| theirs.overlaps(bound)))
     }
 
     /// The table and, transitively, its partitions.
@@ -803,11 +802,7 @@ impl Replay {
         let mut next = 0;
         while next < ids.len() {
             let parent = ids[next];
-            // Only a partitioned table has partitions: the scan is for those alone (an
-            // index on each of thousands of plain tables must not scan them all).
-            if self.catalog.table(parent).is_some_and(|t| t.kind == TableKind::PartitionedTable) {
-                ids.extend(self.catalog.tables().filter(|t| t.partition_of == Some(parent)).map(|t| t.id));
-            }
+            ids.extend(self.catalog.partitions(parent).map(|t| t.id));
             next += 1;
         }
         ids
