@@ -163,42 +163,45 @@ pub fn called_functions(expr: &str) -> Vec<(Option<String>, String)> {
 /// policy lets a request without a token through exactly the rows it lets a signed-in one
 /// through.
 pub fn ignores_requester(expr: &str) -> bool {
-    const ROLE_WORDS: [&str; 4] = ["current_user", "session_user", "current_role", "user"];
-    let facts = facts(expr, &AuthFunctions::default());
-    let lower = expr.to_ascii_lowercase();
-    let names_role = lower
-        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '$'))
-        .any(|word| ROLE_WORDS.contains(&word));
-    facts.parsed && facts.calls.is_empty() && !names_role
+    facts(expr, &AuthFunctions::default()).ignores_requester
 }
 
 /// Whether some branch of the expression's top-level `OR` ignores the requester (see
 /// `ignores_requester`): `(select auth.user_id()) = owner OR published` lets a request
 /// without a token through the published rows.
 pub fn has_branch_ignoring_requester(expr: &str) -> bool {
-    fn branches(expr: &Expr, out: &mut Vec<String>) {
-        match expr {
-            Expr::BinaryOp { left, op: sqlparser::ast::BinaryOperator::Or, right } => {
-                branches(left, out);
-                branches(right, out);
-            }
-            Expr::Nested(inner) => branches(inner, out),
-            other => out.push(other.to_string()),
+    facts(expr, &AuthFunctions::default()).branch_ignores_requester
+}
+
+/// `ignores_requester` for a parsed expression.
+fn expr_ignores_requester(expr: &Expr) -> bool {
+    const ROLE_WORDS: [&str; 4] = ["current_user", "session_user", "current_role", "user"];
+    let names_role = expr
+        .to_string()
+        .to_ascii_lowercase()
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '$'))
+        .any(|word| ROLE_WORDS.contains(&word));
+    function_calls(expr).is_empty() && !names_role
+}
+
+/// The branches of an expression's top-level `OR`, through parentheses.
+fn or_branches(expr: &Expr) -> Vec<&Expr> {
+    match expr {
+        Expr::BinaryOp { left, op: sqlparser::ast::BinaryOperator::Or, right } => {
+            let mut branches = or_branches(left);
+            branches.extend(or_branches(right));
+            branches
         }
+        Expr::Nested(inner) => or_branches(inner),
+        other => vec![other],
     }
-    if ignores_requester(expr) {
-        return true;
-    }
-    let Some(tree) = parse(expr) else { return false };
-    let mut found = Vec::new();
-    branches(&tree, &mut found);
-    found.len() > 1 && found.iter().any(|branch| ignores_requester(branch))
 }
 
 /// What the rules ask of one expression, read from one parse.
 #[derive(Debug, Default)]
 struct Facts {
-    parsed: bool,
+    ignores_requester: bool,
+    branch_ignores_requester: bool,
     always_true: bool,
     never_true: bool,
     per_row_calls: Vec<String>,
@@ -226,7 +229,8 @@ fn facts(text: &str, auth: &AuthFunctions) -> Rc<Facts> {
     let facts = Rc::new(match parse(text) {
         None => Facts::default(),
         Some(expr) => Facts {
-            parsed: true,
+            ignores_requester: expr_ignores_requester(&expr),
+            branch_ignores_requester: or_branches(&expr).into_iter().any(expr_ignores_requester),
             always_true: constant(&expr) == Some(Constant::Bool(true)),
             never_true: matches!(constant(&expr), Some(Constant::Bool(false) | Constant::Null)),
             per_row_calls: Analysis::of(&expr, auth)
