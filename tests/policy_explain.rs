@@ -196,12 +196,7 @@ fn a_policy_that_ignores_the_requester_serves_requests_without_a_token() {
 }
 
 fn rows_without_token(live: &Live, client: &Client, role: &str) -> Vec<String> {
-    live.block_on(async {
-        client.batch_execute(&format!("SET request.jwt.claims = '{{}}'; SET ROLE {role}")).await.unwrap();
-        let rows = client.query("SELECT id::text FROM t ORDER BY id", &[]).await;
-        client.batch_execute("RESET ROLE").await.unwrap();
-        rows.unwrap_or_else(|e| panic!("{}", describe(&e))).iter().map(|row| row.get(0)).collect()
-    })
+    as_role_with_claims(live, client, role, "{}", "SELECT id::text FROM t ORDER BY id")
 }
 
 /// A role subject to row-level security, unique to this process, dropped on the way out
@@ -284,11 +279,14 @@ fn visible_rows(live: &Live, client: &Client, role: &str) -> Vec<String> {
 }
 
 fn as_role(live: &Live, client: &Client, role: &str, query: &str) -> Vec<String> {
+    as_role_with_claims(live, client, role, r#"{"sub": "u1"}"#, query)
+}
+
+/// Runs `query` as `role` with `request.jwt.claims` set to `claims`, the first column of
+/// each row as text.
+fn as_role_with_claims(live: &Live, client: &Client, role: &str, claims: &str, query: &str) -> Vec<String> {
     live.block_on(async {
-        client
-            .batch_execute(&format!("SET request.jwt.claims = '{{\"sub\": \"u1\"}}'; SET ROLE {role}"))
-            .await
-            .unwrap();
+        client.batch_execute(&format!("SET request.jwt.claims = '{claims}'; SET ROLE {role}")).await.unwrap();
         let rows = client.query(query, &[]).await;
         client.batch_execute("RESET ROLE").await.unwrap();
         rows.unwrap_or_else(|e| panic!("{query}: {}", describe(&e))).iter().map(|row| row.get(0)).collect()
