@@ -49,7 +49,7 @@ fn finding(catalog: &Catalog, settings: &Settings, function: &Function) -> Optio
     if callers.is_empty() {
         return (!function.sets_search_path).then(|| search_path_only(catalog, function));
     }
-    let needs = PolicyNeeds::of(catalog, function);
+    let needs = PolicyNeeds::of(catalog, settings, function);
     let who = callers.iter().map(|role| format!("`{role}`")).collect::<Vec<_>>().join(" and ");
     let mut message = format!(
         "SECURITY DEFINER function `{name}` can be called by {who} through the Data API: it runs with the rights \
@@ -164,7 +164,10 @@ fn revoke(catalog: &Catalog, function: &Function, callers: &[&str], needs: &Poli
 
 /// The roles that run `function` inside a policy: those a calling policy applies to and
 /// that hold a privilege on its table (without one, the query fails before the policy
-/// runs). `public`: a calling policy applies to PUBLIC on a table PUBLIC may query.
+/// runs), or that NL003 asks to be granted one: an API role, and the anonymous role where
+/// the policy names it (the fix file grants the table and revokes EXECUTE together, so the
+/// grant must find the function callable). `public`: a calling policy applies to PUBLIC on
+/// a table PUBLIC may query.
 struct PolicyNeeds {
     /// Each role with the first policy that needs it (`policy \`p\` on \`t\``).
     roles: Vec<(String, String)>,
@@ -173,7 +176,7 @@ struct PolicyNeeds {
 }
 
 impl PolicyNeeds {
-    fn of(catalog: &Catalog, function: &Function) -> PolicyNeeds {
+    fn of(catalog: &Catalog, settings: &Settings, function: &Function) -> PolicyNeeds {
         let mut needs = PolicyNeeds { roles: Vec::new(), public: false, policies: Vec::new() };
         for table in catalog.tables() {
             for policy in &table.policies {
@@ -191,12 +194,15 @@ impl PolicyNeeds {
                 {
                     needs.public = true;
                 }
-                for role in candidate_roles(catalog, table) {
+                for role in candidate_roles(catalog, settings, table) {
                     let applies = catalog.policies_for(table, &role).iter().any(|p| p.name == policy.name);
                     let (table_level, column_level) = catalog.table_privileges(table, &role);
                     let owner_skips = catalog.acts_as(&role, &table.owner) && !table.rls_forced;
+                    let granted_by_nl003 = settings.api_roles.contains(&role)
+                        || (role == settings.anonymous_role
+                            && policy.roles.contains(&Grantee::Role(role.clone())));
                     if applies
-                        && !(table_level | column_level).is_empty()
+                        && (!(table_level | column_level).is_empty() || granted_by_nl003)
                         && !owner_skips
                         && !needs.roles.iter().any(|(known, _)| *known == role)
                     {
@@ -229,10 +235,18 @@ fn names(call: &(Option<String>, String), table: &Table, function: &Function) ->
         }
 }
 
-/// The roles that may query `table` through a policy: those the catalog knows, those its
-/// grants name, and the roles its policies name.
-fn candidate_roles(catalog: &Catalog, table: &Table) -> BTreeSet<String> {
+/// The roles that may query `table` through a policy: those the catalog knows, the request
+/// roles (static mode does not see them created), those its grants name, and the roles its
+/// policies name.
+fn candidate_roles(catalog: &Catalog, settings: &Settings, table: &Table) -> BTreeSet<String> {
     let mut roles: BTreeSet<String> = catalog.roles.keys().cloned().collect();
+    roles.extend(
+        settings
+            .request_roles()
+            .into_iter()
+            .filter(|role| !role.is_empty() && catalog.role_exists(role))
+            .map(str::to_string),
+    );
     for acl in [&table.acl, &table.column_acl] {
         roles.extend(acl.iter().filter_map(|(grantee, _)| match grantee {
             Grantee::Role(role) => Some(role.clone()),

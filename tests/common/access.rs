@@ -964,6 +964,16 @@ pub fn compare(
                 violations.push(violation(ViolationKind::Widened, dedup(widened)));
             }
         }
+        // What a fix grants must be usable: a fix that grants a table and revokes EXECUTE
+        // on a function a policy of that table calls makes the table fail as a whole.
+        if key.probe != Probe::Call
+            && let Outcome::Error { message, .. } = after_outcome
+            && message.starts_with("permission denied for function")
+            && !matches!(before_outcome, Outcome::Error { message: before, .. } if before == message)
+            && !matches!(before_outcome, Outcome::Rows(_))
+        {
+            violations.push(violation(ViolationKind::Broke, Vec::new()));
+        }
         let Outcome::Rows(before_rows) = before_outcome else { continue };
         match after_outcome {
             Outcome::Error { state, message } => {
