@@ -78,7 +78,7 @@ fn finding(catalog: &Catalog, settings: &Settings, function: &Function) -> Optio
              endpoint, move it to a schema the Data API does not expose (policies keep working)",
         );
     }
-    let mut statements = revoke(catalog, function, &callers, &needs);
+    let mut statements = revoke(catalog, settings, function, &callers, &needs);
     if !function.sets_search_path {
         help.push_str("; pin its `search_path` to the schemas its body uses, then `pg_temp`");
         if let Some(path) = search_path(catalog, function) {
@@ -125,9 +125,18 @@ fn search_path_only(catalog: &Catalog, function: &Function) -> Finding {
 }
 
 /// `REVOKE EXECUTE` from the grantees the callers that do not need the function hold it
-/// through, and `GRANT EXECUTE` back to every role a calling policy needs it for that
-/// would lose it; empty when nothing can be revoked.
-fn revoke(catalog: &Catalog, function: &Function, callers: &[&str], needs: &PolicyNeeds) -> Vec<String> {
+/// through, and `GRANT EXECUTE` back to every role that would lose it and may use it: a
+/// role a calling policy needs it for, and, when PUBLIC loses it, each of the project's own
+/// roles (see `project_roles`: a backend calling the function as an RPC of its own holds
+/// EXECUTE only through PUBLIC, as every new function gives). Empty when nothing can be
+/// revoked.
+fn revoke(
+    catalog: &Catalog,
+    settings: &Settings,
+    function: &Function,
+    callers: &[&str],
+    needs: &PolicyNeeds,
+) -> Vec<String> {
     let cut: Vec<&str> = callers.iter().copied().filter(|role| !needs.includes(role)).collect();
     // A caller that acts as the owner keeps EXECUTE whatever is revoked.
     let Some(mut from) =
@@ -145,7 +154,15 @@ fn revoke(catalog: &Catalog, function: &Function, callers: &[&str], needs: &Poli
     let name = corrective::function_name(&function.key);
     let mut statements =
         vec![format!("REVOKE EXECUTE ON FUNCTION {name} FROM {};", corrective::grantees(&from))];
-    for (role, reason) in &needs.roles {
+    let mut keep: Vec<(String, String)> = needs.roles.clone();
+    if from.contains(&Grantee::Public) {
+        for (role, reason) in project_roles(catalog, settings) {
+            if !keep.iter().any(|(known, _)| *known == role) {
+                keep.push((role, reason));
+            }
+        }
+    }
+    for (role, reason) in &keep {
         if catalog.acts_as(role, &function.owner) {
             continue;
         }
@@ -154,12 +171,41 @@ fn revoke(catalog: &Catalog, function: &Function, callers: &[&str], needs: &Poli
             grantees.contains(grantee) && held.contains(Privileges::EXECUTE) && !from.contains(grantee)
         });
         if !still_held {
-            statements
-                .push(corrective::comment(&format!("`{role}` keeps EXECUTE: {reason} calls this function.")));
+            statements.push(corrective::comment(&format!("`{role}` keeps EXECUTE: {reason}.")));
             statements.push(format!("GRANT EXECUTE ON FUNCTION {name} TO {};", quote_ident(role)));
         }
     }
     statements
+}
+
+/// The project's own roles, each with why it counts: a role other than the request roles
+/// that holds a privilege on a relation of an exposed schema or that a policy there names
+/// (a backend, a worker), and is not the relation's owner. PUBLIC's EXECUTE on a function
+/// may be all that lets such a role call it, and nothing says it does not.
+fn project_roles(catalog: &Catalog, settings: &Settings) -> Vec<(String, String)> {
+    let request = settings.request_roles();
+    let mut roles: Vec<(String, String)> = Vec::new();
+    for table in catalog.tables().filter(|table| settings.is_exposed(&table.schema)) {
+        let granted = [&table.acl, &table.column_acl]
+            .into_iter()
+            .flat_map(|acl| acl.iter().map(|(grantee, _)| grantee));
+        let named = table.policies.iter().flat_map(|policy| policy.roles.iter());
+        for grantee in granted.chain(named) {
+            let Grantee::Role(role) = grantee else { continue };
+            if request.contains(&role.as_str())
+                || catalog.acts_as(role, &table.owner)
+                || roles.iter().any(|(known, _)| known == role)
+            {
+                continue;
+            }
+            let reason = format!(
+                "a role of the project (it has privileges on or policies for `{}`) may call it, and held EXECUTE only through PUBLIC",
+                table.qualified_name()
+            );
+            roles.push((role.clone(), reason));
+        }
+    }
+    roles
 }
 
 /// The roles that run `function` inside a policy: those a calling policy applies to and
@@ -206,7 +252,7 @@ impl PolicyNeeds {
                         && !owner_skips
                         && !needs.roles.iter().any(|(known, _)| *known == role)
                     {
-                        needs.roles.push((role, place.clone()));
+                        needs.roles.push((role, format!("{place} calls this function")));
                     }
                 }
             }
