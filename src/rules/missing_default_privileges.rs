@@ -6,7 +6,7 @@
 
 use super::usable::is_migration_history;
 use super::{Applicability, Finding, Fix, Object, Phase, Settings};
-use crate::model::{Catalog, DefaultObjectType, Privileges};
+use crate::model::{Catalog, DefaultObjectType, Privileges, Table};
 use crate::sql::quote_ident;
 
 pub fn check(catalog: &Catalog, settings: &Settings) -> Vec<Finding> {
@@ -21,7 +21,12 @@ pub fn check(catalog: &Catalog, settings: &Settings) -> Vec<Finding> {
             // Defaults that give some of the four (SELECT only: read-only on purpose) say
             // what new tables should get; only none at all breaks the next table.
             let held = catalog.default_table_privileges(creator, schema, role) & Privileges::DML;
-            if !held.is_empty() || grants_each_table(catalog, schema, role) {
+            // A schema the project keeps no table or view in (they live in another schema)
+            // has no "next table" to speak of: nothing to report (the re-judge of issue 9).
+            let empty = !catalog.tables().any(|table| {
+                table.schema == *schema && !table.is_partition() && !is_migration_history(table)
+            });
+            if !held.is_empty() || empty || grants_each_table(catalog, &api_tables(catalog, schema), role) {
                 continue;
             }
             let missing = Privileges::DML;
@@ -64,16 +69,21 @@ pub fn check(catalog: &Catalog, settings: &Settings) -> Vec<Finding> {
     findings
 }
 
-/// Whether the project grants `role` each table of `schema` by hand: the schema has two
-/// tables or more (leaving out partitions and migration tools' history tables; one is no
-/// pattern yet) and `role` holds some of the four on every one. Such a project chose per-table grants (NL003 reports a
-/// table it forgets); default privileges would change what its next table gives.
-fn grants_each_table(catalog: &Catalog, schema: &str, role: &str) -> bool {
-    let tables: Vec<_> = catalog
+/// The tables of `schema` that hold rows, leaving out partitions and migration tools'
+/// history tables.
+fn api_tables<'a>(catalog: &'a Catalog, schema: &str) -> Vec<&'a Table> {
+    catalog
         .tables()
         .filter(|table| table.schema == schema && table.kind.has_rows() && !table.is_partition())
         .filter(|table| !is_migration_history(table))
-        .collect();
+        .collect()
+}
+
+/// Whether the project grants `role` each of `tables` (a schema's, see `api_tables`) by
+/// hand: two tables or more (one is no pattern yet) and `role` holds some of the four on
+/// every one. Such a project chose per-table grants (NL003 reports a table it forgets);
+/// default privileges would change what its next table gives.
+fn grants_each_table(catalog: &Catalog, tables: &[&Table], role: &str) -> bool {
     tables.len() >= 2
         && tables.iter().all(|table| {
             let (table_level, column_level) = catalog.table_privileges(table, role);
