@@ -6,7 +6,8 @@
 //! roles keeps that grant from widening access.
 //!
 //! Silent where the finding would not be true or not the Data API's business: the
-//! anonymous role already holds the privilege (access for it was granted on purpose, and
+//! anonymous role (or `anon`, `web_anon`: a project written for Supabase or PostgREST)
+//! already holds the privilege (access for it was granted on purpose, and
 //! NL010 reports always-true policies), the policy reads the requester (an auth call, any function, a role
 //! keyword, in every branch of its `OR`: it tells a request without a token from a
 //! signed-in one), or RLS is off.
@@ -18,6 +19,10 @@ use crate::model::{Catalog, Grantee, Policy, PolicyCommand, Table};
 use crate::policy_expr::has_branch_ignoring_requester;
 use crate::sql::quote_ident;
 
+/// The roles of requests without a token in the Data APIs projects come from: Supabase's
+/// and the PostgREST tutorial's.
+const FOREIGN_ANONYMOUS_ROLES: [&str; 2] = ["anon", "web_anon"];
+
 pub fn check(catalog: &Catalog, settings: &Settings) -> Vec<Finding> {
     let mut findings = Vec::new();
     for table in settings.exposed_tables(catalog).filter(|table| table.rls_enabled) {
@@ -27,11 +32,15 @@ pub fn check(catalog: &Catalog, settings: &Settings) -> Vec<Finding> {
         };
         // What the anonymous role holds on purpose: NL015 reports the rest (a write a
         // policy for PUBLIC lets it make is no choice), and its fix leaves it nothing.
-        let anonymous = held(&settings.anonymous_role).without(super::anonymous_access::risky_privileges(
-            catalog,
-            table,
-            &settings.anonymous_role,
-        ));
+        // A grant to another Data API's anonymous role (Supabase's `anon`, PostgREST's
+        // `web_anon`) says the same of a project written for it: reads without a token
+        // are meant (issue 9's second re-judge: public directories granting `anon`).
+        let on_purpose =
+            |role: &str| held(role).without(super::anonymous_access::risky_privileges(catalog, table, role));
+        let anonymous = FOREIGN_ANONYMOUS_ROLES
+            .iter()
+            .filter(|role| **role != settings.anonymous_role)
+            .fold(on_purpose(&settings.anonymous_role), |all, role| all | on_purpose(role));
         // A policy that lets nothing through (empty, or never true) gives PUBLIC nothing.
         for policy in table.policies.iter().filter(|p| {
             p.permissive && p.roles.contains(&Grantee::Public) && lets_rows_through(p, PolicyCommand::All)
