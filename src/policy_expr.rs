@@ -132,8 +132,9 @@ pub fn hoist_auth_calls(expr: &str, auth: &AuthFunctions) -> Option<String> {
 }
 
 /// The columns the expression compares with `=` (or `IN` a one-value subquery) against an
-/// auth call, bare or in a scalar subquery, on either side: unqualified names, lower-cased
-/// unless quoted. `(select auth.user_id()) = todos.user_id` gives `["user_id"]`.
+/// auth call, bare or in a scalar subquery, on either side, where every row must pass the
+/// comparison (see `index_keys`): unqualified names, lower-cased unless quoted.
+/// `(select auth.user_id()) = todos.user_id` gives `["user_id"]`.
 pub fn auth_compared_columns(expr: &str, auth: &AuthFunctions) -> Vec<String> {
     let mut columns: Vec<String> = Vec::new();
     for (column, _) in &facts(expr, auth).compared_columns {
@@ -282,32 +283,56 @@ fn function_calls(expr: &Expr) -> Vec<(Option<String>, String)> {
 
 fn compared_columns(expr: &Expr, auth: &AuthFunctions) -> Vec<(String, Option<String>)> {
     let mut columns: Vec<(String, Option<String>)> = Vec::new();
-    let _ = visit_expressions(expr, |expr| {
-        let column = match expr {
-            Expr::BinaryOp { left, op: BinaryOperator::Eq, right } if is_auth_value(left, auth) => {
-                column_of(right)
-            }
-            Expr::BinaryOp { left, op: BinaryOperator::Eq, right } if is_auth_value(right, auth) => {
-                column_of(left)
-            }
-            Expr::In { expr, target: InTarget::Subquery(subquery), negated: false, .. } => {
-                plain_projection(subquery)
-                    .filter(|value| is_auth_value(value, auth))
-                    .and_then(|_| column_of(expr))
-            }
-            Expr::In { expr, target: InTarget::List(list), negated: false, .. }
-                if !list.is_empty() && list.iter().all(|value| is_auth_value(value, auth)) =>
-            {
-                column_of(expr)
-            }
-            _ => None,
-        };
-        if let Some(column) = column.filter(|column| !columns.contains(column)) {
+    for column in index_keys(expr, auth).unwrap_or_default() {
+        if !columns.contains(&column) {
             columns.push(column);
         }
-        ControlFlow::<()>::Continue(())
-    });
+    }
     columns
+}
+
+/// The columns (with casts) an index could narrow the table's scan by, for a policy
+/// expression: a comparison with the caller's identity that every row must pass. Those of
+/// each side of an `AND`; of an `OR`, only when every branch has one (a bitmap OR scan:
+/// `user_id = auth.uid() OR is_admin()` reads the whole table whatever is indexed, as
+/// EXPLAIN shows); through parentheses, and into a scalar subquery without `FROM` (drizzle's
+/// `(select auth.user_id() = t.owner)`, indexable once NL013's rewrite hoists the call).
+/// Comparisons inside other subqueries (`EXISTS (… WHERE m.user_id = auth.uid())`) are
+/// about other tables and give none. `None`: nothing narrows the scan.
+fn index_keys(expr: &Expr, auth: &AuthFunctions) -> Option<Vec<(String, Option<String>)>> {
+    match expr {
+        Expr::BinaryOp { left, op: BinaryOperator::And, right } => {
+            match (index_keys(left, auth), index_keys(right, auth)) {
+                (None, None) => None,
+                (left, right) => Some(left.into_iter().chain(right).flatten().collect()),
+            }
+        }
+        Expr::BinaryOp { left, op: BinaryOperator::Or, right } => {
+            let mut keys = index_keys(left, auth)?;
+            keys.extend(index_keys(right, auth)?);
+            Some(keys)
+        }
+        Expr::Nested(inner) => index_keys(inner, auth),
+        Expr::Subquery(query) => plain_projection(query).and_then(|inner| index_keys(inner, auth)),
+        Expr::BinaryOp { left, op: BinaryOperator::Eq, right } if is_auth_value(left, auth) => {
+            column_of(right).map(|column| vec![column])
+        }
+        Expr::BinaryOp { left, op: BinaryOperator::Eq, right } if is_auth_value(right, auth) => {
+            column_of(left).map(|column| vec![column])
+        }
+        Expr::In { expr, target: InTarget::Subquery(subquery), negated: false, .. } => {
+            plain_projection(subquery)
+                .filter(|value| is_auth_value(value, auth))
+                .and_then(|_| column_of(expr))
+                .map(|column| vec![column])
+        }
+        Expr::In { expr, target: InTarget::List(list), negated: false, .. }
+            if !list.is_empty() && list.iter().all(|value| is_auth_value(value, auth)) =>
+        {
+            column_of(expr).map(|column| vec![column])
+        }
+        _ => None,
+    }
 }
 
 /// Parses one whole expression; `None` when sqlparser rejects it or text follows it.
@@ -1063,6 +1088,13 @@ mod tests {
                 &["author", "editor"],
             ),
             ("current_setting('app.tenant') = tenant_id AND auth.uid() = owner", &["tenant_id", "owner"]),
+            // Issue 9 (second re-judge): a branch of an OR that no key narrows makes the
+            // scan read the whole table whatever is indexed; a comparison inside EXISTS is
+            // about another table.
+            ("is_service_role() OR user_id = auth.uid() OR can_manage(gym_id, auth.uid())", &[]),
+            ("(user_id = auth.uid() AND active) OR (editor = auth.uid())", &["user_id", "editor"]),
+            ("EXISTS (SELECT 1 FROM lists l WHERE l.id = list_id AND l.user_id = (select auth.uid()))", &[]),
+            ("team_id = 3 AND (select auth.uid()) = user_id", &["user_id"]),
             ("user_id <> auth.uid()", &[]),
             ("user_id NOT IN (select auth.uid())", &[]),
             ("user_id = lower(auth.uid())", &[]),

@@ -385,3 +385,56 @@ fn only_an_index_on_the_cast_serves_a_cast_comparison() {
     assert_eq!(neonlint::sql::column_cast(&printed), Some(expected.clone()), "{printed}");
     assert_eq!(neonlint::sql::column_cast("(owner_id::uuid)"), Some(expected));
 }
+
+/// Issue 9 (second re-judge): NL014 names a column only when an index on it can narrow the
+/// scan. With an index on `owner_id`, a policy whose `OR` has a branch no key narrows
+/// (`is_staff() OR owner_id = …`) still reads the whole table, so `policy_expr` gives no key
+/// for it; one that ANDs the comparison with anything is served by the index, and gives it.
+#[test]
+fn an_index_narrows_a_policy_only_through_a_comparison_every_row_must_pass() {
+    let Some(live) = live("index_keys") else { return };
+    let _cluster = lock_cluster_objects();
+    let role = Role::create(&live, "keys");
+    let database = live.create_database("index_keys");
+    let client = database.client();
+    let setup = format!(
+        "CREATE TABLE notes (id int PRIMARY KEY, owner_id text NOT NULL, archived boolean NOT NULL DEFAULT false);
+         INSERT INTO notes SELECT g, md5((g % 500)::text), g % 7 = 0 FROM generate_series(1, 20000) g;
+         CREATE INDEX notes_owner_id_idx ON notes (owner_id);
+         CREATE FUNCTION is_staff() RETURNS boolean LANGUAGE plpgsql STABLE
+           AS $$ BEGIN RETURN current_setting('request.jwt.claims', true)::json ->> 'role' = 'staff'; END $$;
+         ALTER TABLE notes ENABLE ROW LEVEL SECURITY;
+         GRANT USAGE ON SCHEMA auth TO {role}; GRANT SELECT ON notes TO {role};
+         ANALYZE notes;",
+        role = role.name
+    );
+    live.block_on(client.batch_execute(&setup)).unwrap_or_else(|e| panic!("{}", describe(&e)));
+    let cases: &[(&str, bool)] = &[
+        ("is_staff() OR owner_id = (select auth.user_id())", false),
+        ("owner_id = (select auth.user_id()) AND NOT archived", true),
+        ("(select auth.user_id()) = owner_id", true),
+    ];
+    let auth = neonlint::policy_expr::AuthFunctions::default();
+    for (expr, narrowed) in cases {
+        let sql = format!(
+            "DROP POLICY IF EXISTS p ON notes; CREATE POLICY p ON notes FOR SELECT TO {} USING ({expr})",
+            role.name
+        );
+        live.block_on(client.batch_execute(&sql)).unwrap_or_else(|e| panic!("{expr}: {}", describe(&e)));
+        let sql = format!(
+            "BEGIN; SET LOCAL ROLE {}; SELECT set_config('request.jwt.claims', '{{\"sub\":\"' || md5('7') || '\"}}', true)",
+            role.name
+        );
+        live.block_on(client.batch_execute(&sql)).unwrap();
+        let rows = live.block_on(client.query("EXPLAIN SELECT * FROM notes", &[])).unwrap();
+        live.block_on(client.batch_execute("ROLLBACK")).unwrap();
+        let plan = rows.iter().map(|row| row.get::<_, String>(0)).collect::<Vec<_>>().join("\n");
+        assert_eq!(plan.contains("Index Cond"), *narrowed, "{expr}: the planner disagrees:\n{plan}");
+        let read_back = read_policy(&live, &client);
+        for spelling in [*expr, read_back.as_str()] {
+            let keys = auth_compared_columns(spelling, &auth);
+            let expected: &[&str] = if *narrowed { &["owner_id"] } else { &[] };
+            assert_eq!(keys, expected, "{spelling}");
+        }
+    }
+}

@@ -2,8 +2,10 @@
 //! (`(select auth.user_id()) = user_id`) and no index on the table leads with that
 //! column, so every request filters the whole table. When the policy casts the column
 //! (`owner::uuid = (select auth.uid())`), an index on the column cannot serve the
-//! comparison: only an index on the same cast can. One finding per table and compared
-//! key, at the first policy that compares it.
+//! comparison: only an index on the same cast can. Only comparisons every row must pass
+//! count (`policy_expr::auth_compared_keys`: an `OR` with a branch no key narrows reads the
+//! whole table whatever is indexed). One finding per table and compared key, at the first
+//! policy that compares it.
 
 use std::collections::BTreeSet;
 
