@@ -17,8 +17,12 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use std::collections::BTreeSet;
+
 use sha2::{Digest, Sha256};
 
+use crate::check::PrefixState;
+use crate::replay::Replay;
 use crate::sql::{self, ParsedFile};
 
 /// The first bytes of every entry, with the format's version.
@@ -50,7 +54,12 @@ impl ParseCache {
     /// `sql::parse_file(text)`, from the cache when an entry for this text exists; else
     /// parsed and stored.
     pub fn parse(&self, text: &str) -> ParsedFile {
-        let path = self.dir.join(hex(&Sha256::digest(text.as_bytes())));
+        self.parse_digested(text, &digest(text))
+    }
+
+    /// `parse` for a text whose `digest` is known.
+    pub fn parse_digested(&self, text: &str, digest: &[u8; 32]) -> ParsedFile {
+        let path = self.dir.join(hex(digest));
         if let Some(parsed) = fs::read(&path).ok().and_then(|bytes| decode(&bytes)) {
             return parsed;
         }
@@ -61,17 +70,101 @@ impl ParseCache {
 
     fn store(&self, path: &Path, parsed: &ParsedFile) {
         let Ok(body) = postcard::to_stdvec(parsed) else { return };
+        self.write_entry(path, MAGIC, &body);
+    }
+
+    /// Writes `magic` then `body` to a temporary file renamed to `path`: a reader sees a
+    /// whole entry or none.
+    fn write_entry(&self, path: &Path, magic: &[u8], body: &[u8]) {
         static NEXT: AtomicU64 = AtomicU64::new(0);
         let temporary =
             self.dir.join(format!(".tmp-{}-{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed)));
         let written = fs::File::create(&temporary).and_then(|mut file| {
-            file.write_all(MAGIC)?;
-            file.write_all(&body)
+            file.write_all(magic)?;
+            file.write_all(body)
         });
         if written.is_err() || fs::rename(&temporary, path).is_err() {
             let _ = fs::remove_file(&temporary);
         }
     }
+
+    /// The replay state stored under `key` (see `state_key`), with what replaying those
+    /// files left besides it; `None` when there is none or it cannot be read.
+    pub fn load_state(&self, key: &str) -> Option<(Replay, PrefixState)> {
+        let path = self.dir.join(format!("{STATE_PREFIX}{key}"));
+        let bytes = fs::read(&path).ok()?;
+        let body = bytes.strip_prefix(STATE_MAGIC)?;
+        let (state, rest) = postcard::take_from_bytes::<(Replay, PrefixState)>(body).ok()?;
+        if !rest.is_empty() {
+            return None;
+        }
+        // Used: the newest states are the ones kept (`store_state`).
+        if let Ok(file) = fs::File::options().append(true).open(&path) {
+            let _ = file.set_modified(std::time::SystemTime::now());
+        }
+        Some(state)
+    }
+
+    /// Stores the state of `replay` under `key` unless one is there, then keeps only the
+    /// `STATES_KEPT` most recently used states: each holds a whole replayed catalog.
+    pub fn store_state(&self, key: &str, replay: &Replay, state: &PrefixState) {
+        let path = self.dir.join(format!("{STATE_PREFIX}{key}"));
+        if path.exists() {
+            return;
+        }
+        let Ok(body) = postcard::to_stdvec(&(replay, state)) else { return };
+        self.write_entry(&path, STATE_MAGIC, &body);
+        let Ok(entries) = fs::read_dir(&self.dir) else { return };
+        let mut states: Vec<(std::time::SystemTime, PathBuf)> = entries
+            .flatten()
+            .filter(|entry| entry.file_name().to_str().is_some_and(|name| name.starts_with(STATE_PREFIX)))
+            .filter_map(|entry| Some((entry.metadata().ok()?.modified().ok()?, entry.path())))
+            .collect();
+        states.sort_by_key(|state| std::cmp::Reverse(state.0));
+        for (_, old) in states.into_iter().skip(STATES_KEPT) {
+            let _ = fs::remove_file(old);
+        }
+    }
+}
+
+/// The first bytes of every replay-state entry, with the format's version.
+const STATE_MAGIC: &[u8] = b"neonlint prefix state 1\n";
+const STATE_PREFIX: &str = "state-";
+/// Replay states kept: the one before the file being edited and the one after the newest
+/// file, for two or so folders.
+const STATES_KEPT: usize = 4;
+
+/// The SHA-256 of a migration's text: the key of its parse.
+pub fn digest(text: &str) -> [u8; 32] {
+    Sha256::digest(text.as_bytes()).into()
+}
+
+/// The key of the replay state after the first `files.len()` files of a set, given by the
+/// digests of their texts in order: the replay options (`options`, their `Debug` form),
+/// the id of the set's first file (findings and touches name files by id), those files,
+/// and the schemas a plain `CREATE SCHEMA` in a later file creates (read ahead: replay
+/// treats them as absent until then).
+pub fn state_key(
+    options: &str,
+    first_id: usize,
+    files: &[[u8; 32]],
+    later_schemas: &BTreeSet<String>,
+) -> String {
+    let mut hasher = Sha256::new();
+    let mut field = |bytes: &[u8]| {
+        hasher.update((bytes.len() as u64).to_le_bytes());
+        hasher.update(bytes);
+    };
+    field(options.as_bytes());
+    field(&(first_id as u64).to_le_bytes());
+    field(&(files.len() as u64).to_le_bytes());
+    for file in files {
+        field(file);
+    }
+    for schema in later_schemas {
+        field(schema.as_bytes());
+    }
+    hex(&hasher.finalize())
 }
 
 fn decode(bytes: &[u8]) -> Option<ParsedFile> {

@@ -4,13 +4,14 @@
 //!
 //! It prints nothing and exits nothing: the caller renders a `Run`.
 
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rayon::prelude::*;
 
+use crate::cache;
 use crate::config::Config;
 use crate::input::{self, InputError};
 use crate::model::{Catalog, FileId, TableId};
@@ -33,7 +34,7 @@ pub struct File {
 
 /// A message for the user that is not a finding: skipped files (warnings), unanalyzed
 /// `DO` blocks (notes).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Notice {
     pub warning: bool,
     pub path: Option<String>,
@@ -69,16 +70,26 @@ impl Run {
     }
 }
 
-/// A file read and parsed, before replay.
-struct Loaded {
+/// A file read, with its placeholders filled in and its "up" part cut: what is parsed.
+struct Prepared {
     text: Arc<str>,
-    parsed: ParsedFile,
-    /// Why the file could not be read.
+    /// The part the tool runs, as parsed (empty when the file could not be read).
+    up: String,
+    /// The SHA-256 of `up`: the parse cache's key and a link of the prefix state's key.
+    digest: [u8; 32],
     unreadable: Option<InputError>,
-    /// Its `neonlint-ignore` comments, or the first one that names an unknown rule.
     suppressions: Result<Vec<Suppression>, DirectiveError>,
-    /// What the placeholder substitution could not fill in, for the user.
     placeholder_note: Option<String>,
+}
+
+/// What replaying the first files of a set leaves besides the replay itself, stored with
+/// it by the prefix-state cache (`cache::ParseCache::store_state`).
+#[derive(Default, serde::Serialize, serde::Deserialize)]
+pub struct PrefixState {
+    /// The statements of those files.
+    pub statement_count: usize,
+    /// Each file's notes (`not_analyzed`), by position in the set.
+    pub file_notes: Vec<Vec<(u32, String)>>,
 }
 
 /// A run that could not be completed: a suppression comment names an unknown rule.
@@ -216,19 +227,11 @@ fn analyse_set(
     }));
     let first_id = run.files.len();
     let placeholders = Placeholders::for_set(&set.root, layout, &config.placeholders);
-    let loaded: Vec<Loaded> = set
+    let prepared: Vec<Prepared> = set
         .files
         .par_iter()
         .enumerate()
-        .map(|(i, file)| {
-            load(
-                &file.path,
-                layout,
-                &placeholders,
-                FileId((first_id + i) as u32),
-                config.parse_cache.as_deref(),
-            )
-        })
+        .map(|(i, file)| prepare(&file.path, layout, &placeholders, FileId((first_id + i) as u32)))
         .collect();
 
     let options = Options {
@@ -240,17 +243,62 @@ fn analyse_set(
         closed_world: false,
         postgres_major: config.postgres_version,
     };
-    let mut replay = Replay::new(&options);
-    replay.look_ahead(loaded.iter().map(|loaded| loaded.parsed.statements.as_slice()));
+    let cache = config.parse_cache.as_deref();
+    // Changed-files mode with a cache: the files before the first chosen one replay to the
+    // state an earlier run on the same files (and options) stored, so they need neither
+    // parsing nor replay (issue 17).
+    let prefix = match (&selection.only, cache) {
+        (Some(only), Some(_)) if extra.is_none() => {
+            let paths: Vec<&Path> = set.files.iter().map(|file| file.path.as_path()).collect();
+            chosen_indices(only, &paths).into_iter().min().unwrap_or(0)
+        }
+        _ => 0,
+    };
+    let mut parsed: Vec<Option<ParsedFile>> =
+        prepared.par_iter().enumerate().map(|(i, file)| (i >= prefix).then(|| parse(file, cache))).collect();
+    let later_schemas = Replay::look_ahead_names(parsed.iter().flatten().map(|p| p.statements.as_slice()));
+    let links: Vec<[u8; 32]> = prepared.iter().map(|file| file.digest).collect();
+    let options_key = format!("{options:?}");
+    let state_key = |files: usize, later: &BTreeSet<String>| {
+        cache::state_key(&options_key, first_id, &links[..files], later)
+    };
+    let restored = match cache {
+        Some(cache) if prefix > 0 => cache.load_state(&state_key(prefix, &later_schemas)),
+        _ => None,
+    };
+    let (mut replay, mut state) = match restored {
+        Some((replay, state)) if state.file_notes.len() == prefix => (replay, state),
+        _ => {
+            // Every file is parsed and replayed.
+            parsed[..prefix]
+                .par_iter_mut()
+                .zip(&prepared[..prefix])
+                .for_each(|(slot, file)| *slot = Some(parse(file, cache)));
+            let mut replay = Replay::new(&options);
+            replay.look_ahead_schemas(&Replay::look_ahead_names(
+                parsed.iter().flatten().map(|p| p.statements.as_slice()),
+            ));
+            (replay, PrefixState::default())
+        }
+    };
+    let restored = !state.file_notes.is_empty();
     let mut findings = Vec::new();
     let mut suppressions = Vec::new();
-    let mut set_statements = 0;
-    for (file, loaded) in set.files.iter().zip(loaded) {
+    let mut set_statements = state.statement_count;
+    run.statement_count += state.statement_count;
+    let file_count = set.files.len();
+    for (i, ((file, prepared), parsed)) in set.files.iter().zip(prepared).zip(parsed).enumerate() {
         let id = FileId(run.files.len() as u32);
-        replay.file(id, &loaded.parsed.statements);
-        run.statement_count += loaded.parsed.statement_count;
-        set_statements += loaded.parsed.statement_count;
-        if let Some(note) = &loaded.placeholder_note {
+        if i == prefix
+            && prefix > 0
+            && !restored
+            && let Some(cache) = cache
+        {
+            // The state before the first chosen file, for the next run on these files.
+            cache.store_state(&state_key(prefix, &later_schemas), &replay, &state);
+        }
+        let Prepared { text, unreadable, suppressions: found, placeholder_note, .. } = prepared;
+        if let Some(note) = &placeholder_note {
             run.notices.push(Notice {
                 warning: false,
                 path: Some(file.display.clone()),
@@ -258,8 +306,24 @@ fn analyse_set(
                 message: note.clone(),
             });
         }
-        findings.extend(problem_findings(&file.display, id, &loaded.parsed, &mut run.notices));
-        match loaded.suppressions {
+        match &parsed {
+            Some(parsed) => {
+                replay.file(id, &parsed.statements);
+                run.statement_count += parsed.statement_count;
+                set_statements += parsed.statement_count;
+                state.statement_count += parsed.statement_count;
+                findings.extend(problem_findings(&file.display, id, parsed, &mut run.notices));
+                state.file_notes.push(not_analyzed(parsed));
+            }
+            // Replayed by the restored state: its notes are the stored ones.
+            None => run.notices.extend(state.file_notes[i].iter().map(|(line, message)| Notice {
+                warning: false,
+                path: Some(file.display.clone()),
+                line: Some(*line),
+                message: message.clone(),
+            })),
+        }
+        match found {
             Ok(_) if !config.suppressions => {}
             Ok(found) => suppressions.extend(found),
             Err(error) => {
@@ -269,15 +333,18 @@ fn analyse_set(
                 )));
             }
         }
-        if let Some(error) = loaded.unreadable {
+        if let Some(error) = unreadable {
             run.unreadable.push(UnreadableFile { display: file.display.clone(), error });
         }
-        run.files.push(File {
-            id,
-            path: file.path.clone(),
-            display: file.display.clone(),
-            text: loaded.text,
-        });
+        run.files.push(File { id, path: file.path.clone(), display: file.display.clone(), text });
+    }
+    // The state after the last file, for the next run with one more file (the pre-commit
+    // hook on the next migration).
+    if let Some(cache) = cache
+        && extra.is_none()
+        && state.file_notes.len() == file_count
+    {
+        cache.store_state(&state_key(file_count, &BTreeSet::new()), &replay, &state);
     }
     if let Some(extra) = extra {
         let parsed = sql::parse_file(extra);
@@ -366,25 +433,30 @@ fn in_changed_files(findings: Vec<Finding>, chosen: &HashSet<FileId>, touches: &
 
 /// The ids of `files` that the user named in `only`.
 fn chosen_files(only: &[PathBuf], files: &[File]) -> HashSet<FileId> {
+    let paths: Vec<&Path> = files.iter().map(|file| file.path.as_path()).collect();
+    chosen_indices(only, &paths).into_iter().map(|i| files[i].id).collect()
+}
+
+/// The positions in `paths` of the files the user named in `only`.
+fn chosen_indices(only: &[PathBuf], paths: &[&Path]) -> Vec<usize> {
     let named: HashSet<&Path> = only.iter().map(PathBuf::as_path).collect();
     let mut canonical_named: Option<HashSet<PathBuf>> = None;
-    files
-        .iter()
-        .filter(|file| {
-            if named.contains(file.path.as_path()) {
+    (0..paths.len())
+        .filter(|&i| {
+            let path = paths[i];
+            if named.contains(path) {
                 return true;
             }
             // Spelled differently (`./x.sql`, a symlink): compare canonical paths, but only
             // for files whose name matches one the user gave.
-            let name = file.path.file_name();
-            if !only.iter().any(|path| path.file_name() == name) {
+            let name = path.file_name();
+            if !only.iter().any(|given| given.file_name() == name) {
                 return false;
             }
             let canonical_named = canonical_named
-                .get_or_insert_with(|| only.iter().filter_map(|path| path.canonicalize().ok()).collect());
-            file.path.canonicalize().is_ok_and(|path| canonical_named.contains(&path))
+                .get_or_insert_with(|| only.iter().filter_map(|given| given.canonicalize().ok()).collect());
+            path.canonicalize().is_ok_and(|path| canonical_named.contains(&path))
         })
-        .map(|file| file.id)
         .collect()
 }
 
@@ -399,20 +471,16 @@ fn append(into: &mut Vec<Finding>, more: Vec<Finding>) {
     }
 }
 
-/// Reads one file. One that cannot be read (see `UnreadableFile`) replays as empty.
-fn load(
-    path: &Path,
-    layout: Layout,
-    placeholders: &Placeholders,
-    id: FileId,
-    cache: Option<&crate::cache::ParseCache>,
-) -> Loaded {
+/// Reads one file, fills in its placeholders and cuts its "up" part. One that cannot be
+/// read (see `UnreadableFile`) replays as empty.
+fn prepare(path: &Path, layout: Layout, placeholders: &Placeholders, id: FileId) -> Prepared {
     let text = match input::read_bytes(path, input::MIGRATION_LIMIT).and_then(input::decode) {
         Ok(text) => text,
         Err(error) => {
-            return Loaded {
+            return Prepared {
                 text: Arc::from(""),
-                parsed: ParsedFile::default(),
+                up: String::new(),
+                digest: cache::digest(""),
                 unreadable: Some(error),
                 suppressions: Ok(Vec::new()),
                 placeholder_note: None,
@@ -430,13 +498,28 @@ fn load(
         )
     };
     let text = replaced.unwrap_or(text);
-    let up = source::up_part(layout, &text);
-    let parsed = match cache {
-        Some(cache) => cache.parse(&up),
-        None => sql::parse_file(&up),
-    };
+    let up = source::up_part(layout, &text).into_owned();
+    let digest = cache::digest(&up);
     let suppressions = suppress::from_comments(id, &up);
-    Loaded { text: Arc::from(text), parsed, unreadable: None, suppressions, placeholder_note }
+    Prepared { text: Arc::from(text), up, digest, unreadable: None, suppressions, placeholder_note }
+}
+
+/// What `sql::parse_file` makes of a prepared file, from the parse cache when there is one.
+fn parse(file: &Prepared, cache: Option<&cache::ParseCache>) -> ParsedFile {
+    match cache {
+        Some(cache) => cache.parse_digested(&file.up, &file.digest),
+        None => sql::parse_file(&file.up),
+    }
+}
+
+/// The notes a file's parse gives (`DO` blocks and includes not analyzed), by line.
+fn not_analyzed(parsed: &ParsedFile) -> Vec<(u32, String)> {
+    parsed
+        .problems
+        .iter()
+        .filter(|problem| problem.kind == ProblemKind::NotAnalyzed)
+        .map(|problem| (problem.location.line, problem.message.clone()))
+        .collect()
 }
 
 /// Parse errors are NL000 findings; `DO` blocks and includes are notices.
@@ -573,5 +656,36 @@ mod tests {
         }
         assert!(compared > 50, "the fixtures have many files ({compared})");
         assert!(kept > 20, "the filter keeps findings on the fixtures ({kept})");
+    }
+
+    /// Issue 17: checking one file with the prefix-state cache (a miss that stores the
+    /// state, then a hit that restores it) reports exactly what checking it without a
+    /// cache does, findings and notices, on every file of every fixture.
+    #[test]
+    fn a_restored_prefix_state_gives_the_same_run() {
+        let root = tempfile::tempdir().unwrap();
+        let plain = Config::default();
+        let mut cached = Config::default();
+        cached.parse_cache = crate::cache::ParseCache::open(root.path()).map(Arc::new);
+        let notices = |run: &Run| {
+            run.notices.iter().map(|n| format!("{:?}", (&n.path, n.line, &n.message))).collect::<Vec<_>>()
+        };
+        let mut restored = 0;
+        for project in fixture_projects() {
+            let full = source::discover(&project, None).unwrap();
+            for (position, file) in full.set.files.iter().enumerate() {
+                let one = || source::discover(&file.path, None).unwrap();
+                let expected = run(&[one()], &plain, None).unwrap();
+                for round in 0..2 {
+                    let got = run(&[one()], &cached, None).unwrap();
+                    let what = format!("{} (round {round})", file.display);
+                    assert_eq!(codes(&got.findings), codes(&expected.findings), "{what}: findings differ");
+                    assert_eq!(notices(&got), notices(&expected), "{what}: notices differ");
+                    assert_eq!(got.statement_count, expected.statement_count, "{what}");
+                }
+                restored += usize::from(position > 0);
+            }
+        }
+        assert!(restored > 30, "files after the first were checked from a stored state ({restored})");
     }
 }

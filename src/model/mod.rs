@@ -26,7 +26,7 @@ pub struct Span {
 }
 
 /// A schema-qualified object name, already case-folded.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 pub struct QualifiedName {
     pub schema: String,
     pub name: String,
@@ -49,7 +49,7 @@ impl std::fmt::Display for QualifiedName {
 /// `migration_role`).
 pub type RoleName = Option<String>;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 pub struct TableId(pub u32);
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
@@ -90,7 +90,7 @@ pub struct SequenceName {
 }
 
 /// An index (or a primary key or unique constraint's index) on a table.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Index {
     pub name: String,
     /// The column the index leads with; `None` when it leads with an expression.
@@ -138,7 +138,7 @@ impl PolicyCommand {
     }
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Policy {
     pub name: String,
     pub command: PolicyCommand,
@@ -150,7 +150,7 @@ pub struct Policy {
     pub origin: Option<Span>,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Table {
     pub id: TableId,
     pub schema: String,
@@ -202,7 +202,7 @@ impl Table {
 }
 
 /// Row-level security enabled in a later migration than the table's (`Table::rls_enabled_late`).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct LateRls {
     /// The statement that enabled it.
     pub enabled: Span,
@@ -211,7 +211,7 @@ pub struct LateRls {
     pub roles: Vec<String>,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Schema {
     pub name: String,
     pub owner: RoleName,
@@ -223,7 +223,7 @@ pub struct Schema {
 }
 
 /// A sequence, with the table column that owns it (`serial`, `OWNED BY`).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Sequence {
     pub schema: String,
     pub name: String,
@@ -242,7 +242,7 @@ impl Sequence {
 
 /// A function's identity: schema, name and argument types as PostgreSQL's
 /// `format_type` prints them, joined by `, ` (`integer, text`).
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 pub struct FunctionKey {
     pub schema: String,
     pub name: String,
@@ -255,7 +255,7 @@ impl std::fmt::Display for FunctionKey {
     }
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Function {
     pub key: FunctionKey,
     /// A procedure (`CALL`), which the Data API cannot call.
@@ -316,7 +316,7 @@ impl FunctionBody {
 
 /// One migration file that changes what the Data API serves (tables, views, functions,
 /// columns in exposed schemas). Migrations only.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct ApiChange {
     pub file: FileId,
     /// The first statement in the file that changes it.
@@ -325,7 +325,7 @@ pub struct ApiChange {
     pub reloads: bool,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Database {
     pub name: String,
     pub owner: RoleName,
@@ -334,7 +334,7 @@ pub struct Database {
     pub origin: Option<Span>,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Role {
     pub name: String,
     /// Whether the role inherits the privileges of roles it is a member of.
@@ -342,7 +342,7 @@ pub struct Role {
     pub origin: Option<Span>,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Extension {
     pub name: String,
     pub schema: Option<String>,
@@ -360,21 +360,21 @@ pub enum DefaultObjectType {
 
 /// The key of one `pg_default_acl` row: whose new objects, in which schema (`None`:
 /// every schema), of which type.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 pub struct DefaultAclKey {
     pub role: RoleName,
     pub schema: Option<String>,
     pub object_type: DefaultObjectType,
 }
 
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct DefaultAcl {
     pub acl: Acl,
     pub origin: Option<Span>,
 }
 
 /// Everything the rules know about one database (or one replayed migration folder).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct Catalog {
     /// Every table ever added, at the index of its id; `None` once dropped. Ids are handed
     /// out in order, so a `Vec` finds them; boxed, so its spare capacity costs 8 bytes a

@@ -116,7 +116,7 @@ impl fmt::Display for Privileges {
 }
 
 /// Who a privilege or policy is for.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Grantee {
     /// Every role, present and future.
     Public,
@@ -133,7 +133,7 @@ impl fmt::Display for Grantee {
 }
 
 /// Privileges per grantee on one object.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Acl(BTreeMap<Grantee, Privileges>);
 
 impl Acl {

@@ -13,7 +13,7 @@ use crate::model::{ApiChange, FunctionKey, LateRls, Span, TableId};
 use crate::sql::{AlterFunctionAction, AlterTableAction, ObjectRef, StatementKind};
 
 /// What replay remembers between statements and files for the history facts.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub(super) struct History {
     exposed_schemas: Vec<String>,
     /// The API roles and the anonymous role.

@@ -56,7 +56,7 @@ pub struct Options {
 }
 
 /// An object a statement created or changed, for changed-files mode and suppressions.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 pub enum Touched {
     /// A table or view, by its name at the end of the replay.
     Table {
@@ -89,6 +89,7 @@ pub struct Touch {
 
 /// A touch before renames are settled: tables by id, routines by key and sequences by
 /// name, each with the number of renames of its kind before the touch.
+#[derive(serde::Serialize, serde::Deserialize)]
 enum Pending {
     Table(TableId),
     Function(FunctionKey, usize),
@@ -96,6 +97,7 @@ enum Pending {
     Other(Touched),
 }
 
+#[derive(serde::Serialize, serde::Deserialize)]
 pub struct Replay {
     catalog: Catalog,
     touches: Vec<(FileId, usize, Pending)>,
@@ -181,10 +183,25 @@ impl Replay {
     /// `CREATE SCHEMA` creates later did not exist until then, so creating or granting
     /// in it before fails, as on the server.
     pub fn look_ahead<'a>(&mut self, files: impl IntoIterator<Item = &'a [Statement]>) {
-        for statement in files.into_iter().flatten() {
-            if let StatementKind::CreateSchema { name, if_not_exists: false, .. } = &statement.kind
-                && !self.catalog.schemas.contains_key(name)
-            {
+        self.look_ahead_schemas(&Replay::look_ahead_names(files));
+    }
+
+    /// The schemas a plain `CREATE SCHEMA` of `files` creates: what `look_ahead` reads.
+    pub fn look_ahead_names<'a>(files: impl IntoIterator<Item = &'a [Statement]>) -> BTreeSet<String> {
+        files
+            .into_iter()
+            .flatten()
+            .filter_map(|statement| match &statement.kind {
+                StatementKind::CreateSchema { name, if_not_exists: false, .. } => Some(name.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// `look_ahead` from the names `look_ahead_names` read.
+    pub fn look_ahead_schemas(&mut self, names: &BTreeSet<String>) {
+        for name in names {
+            if !self.catalog.schemas.contains_key(name) {
                 self.absent_schemas.insert(name.clone());
             }
         }
