@@ -34,7 +34,7 @@ pub struct File {
 
 /// A message for the user that is not a finding: skipped files (warnings), unanalyzed
 /// `DO` blocks (notes).
-#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug)]
 pub struct Notice {
     pub warning: bool,
     pub path: Option<String>,
@@ -266,25 +266,25 @@ fn analyse_set(
         Some(cache) if prefix > 0 => cache.load_state(&state_key(prefix, &later_schemas)),
         _ => None,
     };
-    let (mut replay, mut state) = match restored {
-        Some((replay, state)) if state.file_notes.len() == prefix => (replay, state),
+    let (mut replay, mut state, restored) = match restored {
+        Some((replay, state)) if state.file_notes.len() == prefix => (replay, state, true),
         _ => {
             // Every file is parsed and replayed.
             parsed[..prefix]
                 .par_iter_mut()
                 .zip(&prepared[..prefix])
                 .for_each(|(slot, file)| *slot = Some(parse(file, cache)));
-            let mut replay = Replay::new(&options);
-            replay.look_ahead_schemas(&Replay::look_ahead_names(
-                parsed.iter().flatten().map(|p| p.statements.as_slice()),
+            let mut all_schemas = later_schemas.clone();
+            all_schemas.extend(Replay::look_ahead_names(
+                parsed[..prefix].iter().flatten().map(|p| p.statements.as_slice()),
             ));
-            (replay, PrefixState::default())
+            let mut replay = Replay::new(&options);
+            replay.look_ahead_schemas(&all_schemas);
+            (replay, PrefixState::default(), false)
         }
     };
-    let restored = !state.file_notes.is_empty();
     let mut findings = Vec::new();
     let mut suppressions = Vec::new();
-    let mut set_statements = state.statement_count;
     run.statement_count += state.statement_count;
     let file_count = set.files.len();
     for (i, ((file, prepared), parsed)) in set.files.iter().zip(prepared).zip(parsed).enumerate() {
@@ -310,7 +310,6 @@ fn analyse_set(
             Some(parsed) => {
                 replay.file(id, &parsed.statements);
                 run.statement_count += parsed.statement_count;
-                set_statements += parsed.statement_count;
                 state.statement_count += parsed.statement_count;
                 findings.extend(problem_findings(&file.display, id, parsed, &mut run.notices));
                 state.file_notes.push(not_analyzed(parsed));
@@ -338,10 +337,11 @@ fn analyse_set(
         }
         run.files.push(File { id, path: file.path.clone(), display: file.display.clone(), text });
     }
-    // The state after the last file, for the next run with one more file (the pre-commit
-    // hook on the next migration).
+    // The state after the last file, for the next changed-files run with one more file (the
+    // pre-commit hook on the next migration); a whole-folder run has no use for it.
     if let Some(cache) = cache
         && extra.is_none()
+        && selection.only.is_some()
         && state.file_notes.len() == file_count
     {
         cache.store_state(&state_key(file_count, &BTreeSet::new()), &replay, &state);
@@ -353,7 +353,7 @@ fn analyse_set(
     let (catalog, touches) = replay.finish_with_touches();
     // With nothing replayed there is nothing to check: the catalog-wide rules (NL004) would
     // only describe an empty database. `source` already said why nothing was found.
-    let replayed_nothing = set_statements == 0 && extra.is_none();
+    let replayed_nothing = state.statement_count == 0 && extra.is_none();
     // Changed-files mode reports findings about the relations the chosen files touch, and
     // findings located in them, which are about relations they touch too: the relation
     // rules need run on those only.

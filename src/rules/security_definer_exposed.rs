@@ -186,12 +186,7 @@ fn project_roles(catalog: &Catalog, settings: &Settings) -> Vec<(String, String)
     let request = settings.request_roles();
     let mut roles: Vec<(String, String)> = Vec::new();
     for table in catalog.tables().filter(|table| settings.is_exposed(&table.schema)) {
-        let granted = [&table.acl, &table.column_acl]
-            .into_iter()
-            .flat_map(|acl| acl.iter().map(|(grantee, _)| grantee));
-        let named = table.policies.iter().flat_map(|policy| policy.roles.iter());
-        for grantee in granted.chain(named) {
-            let Grantee::Role(role) = grantee else { continue };
+        for role in roles_named_by(table) {
             if request.contains(&role.as_str())
                 || catalog.acts_as(role, &table.owner)
                 || roles.iter().any(|(known, _)| known == role)
@@ -293,19 +288,19 @@ fn candidate_roles(catalog: &Catalog, settings: &Settings, table: &Table) -> BTr
             .filter(|role| !role.is_empty() && catalog.role_exists(role))
             .map(str::to_string),
     );
-    for acl in [&table.acl, &table.column_acl] {
-        roles.extend(acl.iter().filter_map(|(grantee, _)| match grantee {
-            Grantee::Role(role) => Some(role.clone()),
-            Grantee::Public => None,
-        }));
-    }
-    for policy in &table.policies {
-        roles.extend(policy.roles.iter().filter_map(|grantee| match grantee {
-            Grantee::Role(role) => Some(role.clone()),
-            Grantee::Public => None,
-        }));
-    }
+    roles.extend(roles_named_by(table).cloned());
     roles
+}
+
+/// The roles `table`'s grants (table and column) and policies name, with repeats.
+fn roles_named_by(table: &Table) -> impl Iterator<Item = &String> {
+    let granted =
+        [&table.acl, &table.column_acl].into_iter().flat_map(|acl| acl.iter().map(|(grantee, _)| grantee));
+    let named = table.policies.iter().flat_map(|policy| policy.roles.iter());
+    granted.chain(named).filter_map(|grantee| match grantee {
+        Grantee::Role(role) => Some(role),
+        Grantee::Public => None,
+    })
 }
 
 /// The `search_path` to pin: `''` when every name in the body is qualified; else the
