@@ -28,8 +28,26 @@ pub struct File {
     pub id: FileId,
     pub path: PathBuf,
     pub display: String,
+    text: FileText,
+}
+
+impl File {
     /// The text the report shows snippets from (empty when the file could not be read).
-    pub text: Arc<str>,
+    pub fn text(&self) -> Arc<str> {
+        match &self.text {
+            FileText::Read(text) => text.clone(),
+            FileText::Unread { layout, placeholders, text } => {
+                text.get_or_init(|| read_text(&self.path, *layout, placeholders).0).clone()
+            }
+        }
+    }
+}
+
+/// A file's text: read, or left unread by a run that restored the state after it (the
+/// prefix-state cache), then read the first time a report needs it.
+enum FileText {
+    Read(Arc<str>),
+    Unread { layout: Layout, placeholders: Arc<Placeholders>, text: std::sync::OnceLock<Arc<str>> },
 }
 
 /// A message for the user that is not a finding: skipped files (warnings), unanalyzed
@@ -72,14 +90,47 @@ impl Run {
 
 /// A file read, with its placeholders filled in and its "up" part cut: what is parsed.
 struct Prepared {
-    text: Arc<str>,
-    /// The part the tool runs, as parsed (empty when the file could not be read).
+    text: FileText,
+    /// The part the tool runs, as parsed (empty when the file could not be read, or was
+    /// left unread).
     up: String,
     /// The SHA-256 of `up`: the parse cache's key and a link of the prefix state's key.
     digest: [u8; 32],
     unreadable: Option<InputError>,
     suppressions: Result<Vec<Suppression>, DirectiveError>,
     placeholder_note: Option<String>,
+    /// The file's stamp, taken before it was read, when the run may store it.
+    stamp: Option<cache::Stamp>,
+}
+
+impl Prepared {
+    /// A file left unread: an earlier run read it, and it has not changed since.
+    fn known(file: &cache::KnownFile, layout: Layout, placeholders: &Arc<Placeholders>) -> Prepared {
+        Prepared {
+            text: FileText::Unread { layout, placeholders: placeholders.clone(), text: Default::default() },
+            up: String::new(),
+            digest: file.digest,
+            unreadable: None,
+            suppressions: Ok(Vec::new()),
+            placeholder_note: file.placeholder_note.clone(),
+            stamp: Some(file.stamp),
+        }
+    }
+
+    /// What a later run needs of this file to leave it unread: `None` when it could not be
+    /// read or has no stamp.
+    fn to_known(&self) -> Option<cache::KnownFile> {
+        if self.unreadable.is_some() {
+            return None;
+        }
+        Some(cache::KnownFile {
+            stamp: self.stamp?,
+            digest: self.digest,
+            placeholder_note: self.placeholder_note.clone(),
+            // Suppression comments are read from the text, each run.
+            read_again: !self.suppressions.as_ref().is_ok_and(Vec::is_empty),
+        })
+    }
 }
 
 /// What replaying the first files of a set leaves besides the replay itself, stored with
@@ -226,14 +277,7 @@ fn analyse_set(
         message: notice.message.clone(),
     }));
     let first_id = run.files.len();
-    let placeholders = Placeholders::for_set(&set.root, layout, &config.placeholders);
-    let prepared: Vec<Prepared> = set
-        .files
-        .par_iter()
-        .enumerate()
-        .map(|(i, file)| prepare(&file.path, layout, &placeholders, FileId((first_id + i) as u32)))
-        .collect();
-
+    let placeholders = Arc::new(Placeholders::for_set(&set.root, layout, &config.placeholders));
     let options = Options {
         migration_role: config.migration_role.clone(),
         assume_data_api_grants: config.assume_data_api_grants,
@@ -244,21 +288,63 @@ fn analyse_set(
         postgres_major: config.postgres_version,
     };
     let cache = config.parse_cache.as_deref();
+    let paths: Vec<&Path> = set.files.iter().map(|file| file.path.as_path()).collect();
+    let file_id = |i: usize| FileId((first_id + i) as u32);
     // Changed-files mode with a cache: the files before the first chosen one replay to the
     // state an earlier run on the same files (and options) stored, so they need neither
-    // parsing nor replay (issue 17).
+    // parsing nor replay (issue 17). Those that have not changed since an earlier run read
+    // them (`cache::KnownFiles`) are not even read.
     let prefix = match (&selection.only, cache) {
         (Some(only), Some(_)) if extra.is_none() => {
-            let paths: Vec<&Path> = set.files.iter().map(|file| file.path.as_path()).collect();
             chosen_indices(only, &paths).into_iter().min().unwrap_or(0)
         }
         _ => 0,
     };
+    let options_key = format!("{options:?}");
+    let reading = format!("{layout:?} {placeholders:?}");
+    let known_files_key =
+        |files: usize| cache::known_files_key(&options_key, first_id, &reading, &paths[..files]);
+    let known = match cache {
+        Some(cache) if prefix > 0 => cache.known_files(&known_files_key(prefix), &paths[..prefix]),
+        _ => None,
+    };
+    let stamped = prefix > 0 && cache.is_some();
+    let mut prepared: Vec<Prepared> = set
+        .files
+        .par_iter()
+        .enumerate()
+        .map(|(i, file)| match known.as_ref().filter(|known| i < prefix && !known.files[i].read_again) {
+            Some(known) => Prepared::known(&known.files[i], layout, &placeholders),
+            None => prepare(&file.path, layout, &placeholders, file_id(i), stamped),
+        })
+        .collect();
+    // Files whose stamps alone do not prove them unchanged are read and compared.
+    let mut known_held = known.is_some();
+    if let (Some(known), Some(cache)) = (&known, cache) {
+        let racy = known.racy(cache);
+        let read: Vec<(usize, Prepared)> = racy
+            .par_iter()
+            .map(|&i| (i, prepare(paths[i], layout, &placeholders, file_id(i), true)))
+            .collect();
+        known_held =
+            read.iter().all(|(i, file)| file.digest == known.files[*i].digest && file.unreadable.is_none());
+        let rewrite = known_held && !racy.is_empty();
+        if !known_held {
+            prepared[..prefix]
+                .par_iter_mut()
+                .enumerate()
+                .for_each(|(i, slot)| *slot = prepare(paths[i], layout, &placeholders, file_id(i), true));
+        } else {
+            for (i, file) in read {
+                prepared[i] = file;
+            }
+        }
+        known_held &= !rewrite;
+    }
     let mut parsed: Vec<Option<ParsedFile>> =
         prepared.par_iter().enumerate().map(|(i, file)| (i >= prefix).then(|| parse(file, cache))).collect();
     let later_schemas = Replay::look_ahead_names(parsed.iter().flatten().map(|p| p.statements.as_slice()));
     let links: Vec<[u8; 32]> = prepared.iter().map(|file| file.digest).collect();
-    let options_key = format!("{options:?}");
     let state_key = |files: usize, later: &BTreeSet<String>| {
         cache::state_key(&options_key, first_id, &links[..files], later)
     };
@@ -266,10 +352,21 @@ fn analyse_set(
         Some(cache) if prefix > 0 => cache.load_state(&state_key(prefix, &later_schemas)),
         _ => None,
     };
+    let mut keyed_right = true;
     let (mut replay, mut state, restored) = match restored {
         Some((replay, state)) if state.file_notes.len() == prefix => (replay, state, true),
         _ => {
-            // Every file is parsed and replayed.
+            // Every file is parsed and replayed; those left unread are read now. Should one
+            // no longer be what its stamp promised, the state is keyed by what was promised
+            // and must not be stored.
+            if known.is_some() {
+                prepared[..prefix].par_iter_mut().enumerate().for_each(|(i, slot)| {
+                    if matches!(slot.text, FileText::Unread { .. }) {
+                        *slot = prepare(paths[i], layout, &placeholders, file_id(i), true);
+                    }
+                });
+                keyed_right = prepared[..prefix].iter().zip(&links).all(|(file, link)| file.digest == *link);
+            }
             parsed[..prefix]
                 .par_iter_mut()
                 .zip(&prepared[..prefix])
@@ -283,6 +380,9 @@ fn analyse_set(
             (replay, PrefixState::default(), false)
         }
     };
+    // What a later run needs to leave these files unread.
+    let to_known: Vec<Option<cache::KnownFile>> =
+        if stamped && keyed_right { prepared.iter().map(Prepared::to_known).collect() } else { Vec::new() };
     let mut findings = Vec::new();
     let mut suppressions = Vec::new();
     run.statement_count += state.statement_count;
@@ -292,6 +392,7 @@ fn analyse_set(
         if i == prefix
             && prefix > 0
             && !restored
+            && keyed_right
             && let Some(cache) = cache
         {
             // The state before the first chosen file, for the next run on these files.
@@ -342,15 +443,38 @@ fn analyse_set(
     if let Some(cache) = cache
         && extra.is_none()
         && selection.only.is_some()
+        && keyed_right
         && state.file_notes.len() == file_count
     {
-        cache.store_state(&state_key(file_count, &BTreeSet::new()), &replay, &state);
+        let stored = cache.store_state(&state_key(file_count, &BTreeSet::new()), &replay, &state);
+        // With the files' stamps, so that the next run on one more file need not read them.
+        if stored && let Some(files) = to_known.iter().cloned().collect::<Option<Vec<_>>>() {
+            cache.store_known_files(&known_files_key(file_count), files);
+        }
+    }
+    // The entry read held no more, or needed rewriting once its racy files were compared.
+    if let Some(cache) = cache
+        && prefix > 0
+        && !known_held
+        && let Some(files) =
+            to_known.get(..prefix).and_then(|files| files.iter().cloned().collect::<Option<Vec<_>>>())
+    {
+        cache.store_known_files(&known_files_key(prefix), files);
     }
     if let Some(extra) = extra {
         let parsed = sql::parse_file(extra);
         replay.outside_history(FileId(u32::MAX), &parsed.statements);
     }
-    let (catalog, touches) = replay.finish_with_touches();
+    // A changed-files run looks at the touches of the chosen files (its filter and focus)
+    // and of the files with suppression comments (what their statements cover) only.
+    let (catalog, touches) = match &selection.only {
+        Some(only) => {
+            let mut looked_at = chosen_files(only, &run.files[first_id..]);
+            looked_at.extend(suppressions.iter().filter_map(Suppression::file));
+            replay.finish_with_touches_of(|file| looked_at.contains(&file))
+        }
+        None => replay.finish_with_touches(),
+    };
     // With nothing replayed there is nothing to check: the catalog-wide rules (NL004) would
     // only describe an empty database. `source` already said why nothing was found.
     let replayed_nothing = state.statement_count == 0 && extra.is_none();
@@ -473,35 +597,55 @@ fn append(into: &mut Vec<Finding>, more: Vec<Finding>) {
 
 /// Reads one file, fills in its placeholders and cuts its "up" part. One that cannot be
 /// read (see `UnreadableFile`) replays as empty.
-fn prepare(path: &Path, layout: Layout, placeholders: &Placeholders, id: FileId) -> Prepared {
-    let text = match input::read_bytes(path, input::MIGRATION_LIMIT).and_then(input::decode) {
-        Ok(text) => text,
-        Err(error) => {
+fn prepare(path: &Path, layout: Layout, placeholders: &Placeholders, id: FileId, stamped: bool) -> Prepared {
+    // Taken before reading: a change after it gives the next run another stamp.
+    let stamp = if stamped { cache::stamp(path) } else { None };
+    let (text, placeholder_note) = match read_text(path, layout, placeholders) {
+        (text, Ok(note)) => (text, note),
+        (text, Err(error)) => {
             return Prepared {
-                text: Arc::from(""),
+                text: FileText::Read(text),
                 up: String::new(),
                 digest: cache::digest(""),
                 unreadable: Some(error),
                 suppressions: Ok(Vec::new()),
                 placeholder_note: None,
+                stamp,
             };
         }
     };
-    let (placeholder_note, replaced) = {
-        let substituted = placeholders.apply(layout, &text);
-        (
-            substituted.note(),
-            match substituted.text {
-                std::borrow::Cow::Owned(replaced) => Some(replaced),
-                std::borrow::Cow::Borrowed(_) => None,
-            },
-        )
-    };
-    let text = replaced.unwrap_or(text);
     let up = source::up_part(layout, &text).into_owned();
     let digest = cache::digest(&up);
     let suppressions = suppress::from_comments(id, &up);
-    Prepared { text: Arc::from(text), up, digest, unreadable: None, suppressions, placeholder_note }
+    Prepared {
+        text: FileText::Read(text),
+        up,
+        digest,
+        unreadable: None,
+        suppressions,
+        placeholder_note,
+        stamp,
+    }
+}
+
+/// The text of the file at `path` with its placeholders filled in, and the note they give;
+/// an empty text and the error when it cannot be read.
+fn read_text(
+    path: &Path,
+    layout: Layout,
+    placeholders: &Placeholders,
+) -> (Arc<str>, Result<Option<String>, InputError>) {
+    let text = match input::read_bytes(path, input::MIGRATION_LIMIT).and_then(input::decode) {
+        Ok(text) => text,
+        Err(error) => return (Arc::from(""), Err(error)),
+    };
+    let substituted = placeholders.apply(layout, &text);
+    let note = substituted.note();
+    let text = match substituted.text {
+        std::borrow::Cow::Owned(replaced) => Arc::from(replaced),
+        std::borrow::Cow::Borrowed(_) => Arc::from(text),
+    };
+    (text, Ok(note))
 }
 
 /// What `sql::parse_file` makes of a prepared file, from the parse cache when there is one.
@@ -658,34 +802,95 @@ mod tests {
         assert!(kept > 20, "the filter keeps findings on the fixtures ({kept})");
     }
 
+    fn cached_config(root: &Path) -> Config {
+        let mut cached = Config::default();
+        let cache = crate::cache::ParseCache::open(root).unwrap().trusting_stamps_at_once();
+        cached.parse_cache = Some(Arc::new(cache));
+        cached
+    }
+
+    fn notices(run: &Run) -> Vec<String> {
+        run.notices.iter().map(|n| format!("{:?}", (&n.path, n.line, &n.message))).collect()
+    }
+
+    /// The text each finding's file shows in a report, read or left unread.
+    fn finding_texts(run: &Run) -> Vec<Arc<str>> {
+        run.findings.iter().filter_map(|f| Some(run.file(f.location?.file)?.text())).collect()
+    }
+
     /// Issue 17: checking one file with the prefix-state cache (a miss that stores the
-    /// state, then a hit that restores it) reports exactly what checking it without a
-    /// cache does, findings and notices, on every file of every fixture.
+    /// state and the earlier files' stamps, then hits that restore the state and leave the
+    /// earlier files unread) reports exactly what checking it without a cache does,
+    /// findings, notices and the texts reports quote, on every file of every fixture.
     #[test]
     fn a_restored_prefix_state_gives_the_same_run() {
         let root = tempfile::tempdir().unwrap();
         let plain = Config::default();
-        let mut cached = Config::default();
-        cached.parse_cache = crate::cache::ParseCache::open(root.path()).map(Arc::new);
-        let notices = |run: &Run| {
-            run.notices.iter().map(|n| format!("{:?}", (&n.path, n.line, &n.message))).collect::<Vec<_>>()
-        };
-        let mut restored = 0;
+        let cached = cached_config(root.path());
+        let (mut restored, mut unread) = (0, 0);
         for project in fixture_projects() {
             let full = source::discover(&project, None).unwrap();
             for (position, file) in full.set.files.iter().enumerate() {
                 let one = || source::discover(&file.path, None).unwrap();
                 let expected = run(&[one()], &plain, None).unwrap();
-                for round in 0..2 {
+                for round in 0..3 {
                     let got = run(&[one()], &cached, None).unwrap();
                     let what = format!("{} (round {round})", file.display);
                     assert_eq!(codes(&got.findings), codes(&expected.findings), "{what}: findings differ");
                     assert_eq!(notices(&got), notices(&expected), "{what}: notices differ");
                     assert_eq!(got.statement_count, expected.statement_count, "{what}");
+                    assert_eq!(finding_texts(&got), finding_texts(&expected), "{what}: texts differ");
+                    if round > 0 {
+                        unread +=
+                            got.files.iter().filter(|f| matches!(f.text, FileText::Unread { .. })).count();
+                    }
                 }
                 restored += usize::from(position > 0);
             }
         }
         assert!(restored > 30, "files after the first were checked from a stored state ({restored})");
+        assert!(unread > 100, "earlier files were left unread ({unread})");
+    }
+
+    /// A file before the chosen one that changes after a run is read again, whatever its
+    /// size: the stamp holds its change time. Same length, other meaning.
+    #[test]
+    fn an_earlier_file_changed_after_a_run_is_read_again() {
+        let folder = crate::source::test_support::folder_with(&[
+            (
+                "supabase/migrations/20240101000000_a.sql",
+                "CREATE TABLE public.a (id int);\nCREATE TABLE public.b (id int);\n",
+            ),
+            ("supabase/migrations/20240102000000_b.sql", "ALTER TABLE public.a ENABLE ROW LEVEL SECURITY;\n"),
+            ("supabase/migrations/20240103000000_c.sql", "ALTER TABLE public.a ADD COLUMN note text;\n"),
+        ]);
+        let migrations = folder.path().join("supabase/migrations");
+        let newest = migrations.join("20240103000000_c.sql");
+        let root = tempfile::tempdir().unwrap();
+        let cached = cached_config(root.path());
+        let check = |config: &Config| {
+            let got = run(&[source::discover(&newest, None).unwrap()], config, None).unwrap();
+            (
+                codes(&got.findings),
+                got.files.iter().filter(|f| matches!(f.text, FileText::Unread { .. })).count(),
+            )
+        };
+        let (before, _) = check(&cached);
+        let (again, unread) = check(&cached);
+        assert_eq!(again, before);
+        assert_eq!(unread, 2, "the two earlier files were left unread");
+        // The same length: RLS is now on `b`, and off on `a`, which the newest file alters.
+        let changed = migrations.join("20240102000000_b.sql");
+        std::fs::write(&changed, "ALTER TABLE public.b ENABLE ROW LEVEL SECURITY;\n").unwrap();
+        // Within one tick of a coarse file-system clock the times could stay the same (the
+        // racy case `cache::KnownFiles::racy` covers); an old modification time, as `tar`
+        // or `rsync -a` leave, makes the stamp differ here for sure.
+        let old = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000_000);
+        std::fs::File::options().write(true).open(&changed).unwrap().set_modified(old).unwrap();
+        let (after, unread) = check(&cached);
+        let (expected, _) = check(&Config::default());
+        assert_eq!(unread, 0, "a changed stamp reads the files again");
+        assert_eq!(after, expected);
+        assert_ne!(after, before, "the change shows: {after:?}");
     }
 }

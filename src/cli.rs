@@ -660,6 +660,6 @@ impl Sources for Run {
     }
 
     fn text(&self, file: FileId) -> Option<Arc<str>> {
-        self.file(file).map(|file| file.text.clone())
+        self.file(file).map(|file| file.text())
     }
 }

@@ -224,12 +224,18 @@ impl Replay {
     /// the migration role is the owner of the table created last: the role that created
     /// it, or the one a dump's `ALTER TABLE … OWNER TO` gave it to.
     pub fn finish(self) -> Catalog {
-        self.finish_with_touches().0
+        self.finish_with_touches_of(|_| false).0
     }
 
     /// The catalog, and what each statement created or changed (tables by their final
     /// names; dropped tables are left out).
-    pub fn finish_with_touches(mut self) -> (Catalog, Vec<Touch>) {
+    pub fn finish_with_touches(self) -> (Catalog, Vec<Touch>) {
+        self.finish_with_touches_of(|_| true)
+    }
+
+    /// `finish_with_touches`, keeping only the touches of the files `keep` accepts: naming
+    /// a touch clones its names, and a changed-files run looks at a few files' touches only.
+    pub fn finish_with_touches_of(mut self, keep: impl Fn(FileId) -> bool) -> (Catalog, Vec<Touch>) {
         self.catalog.migration_role = match self.last_table.and_then(|id| self.catalog.table(id)) {
             Some(table) if self.session_role.is_none() => table.owner.clone(),
             _ => self.session_role.clone(),
@@ -240,6 +246,7 @@ impl Replay {
         let touches = self
             .touches
             .into_iter()
+            .filter(|(file, _, _)| keep(*file))
             .filter_map(|(file, statement_start, pending)| {
                 let object = match pending {
                     Pending::Table(id) => {

@@ -9,6 +9,8 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
+
 use super::layouts::liquibase;
 use super::markers::{self, Markers};
 use super::order::{FlywayName, parse_flyway_name, parse_postgrator_name};
@@ -71,7 +73,7 @@ impl FolderListing {
         let entries = walkdir::WalkDir::new(path).min_depth(1).max_depth(1).sort_by_file_name();
         for entry in entries {
             let entry = entry.map_err(|error| unreadable(std::io::Error::other(error.to_string())))?;
-            listing.add_entry(entry.path(), entry.file_name());
+            listing.add_entry(entry.path(), entry.file_name(), entry.file_type());
         }
         listing.sql_files.sort();
         listing.migration_folders.sort();
@@ -100,7 +102,7 @@ impl FolderListing {
             || self.has_atlas_sum
     }
 
-    fn add_entry(&mut self, entry_path: &Path, file_name: &std::ffi::OsStr) {
+    fn add_entry(&mut self, entry_path: &Path, file_name: &std::ffi::OsStr, file_type: fs::FileType) {
         let Some(name) = file_name.to_str() else {
             if file_name.as_encoded_bytes().ends_with(b".sql") {
                 self.notices.push(Notice {
@@ -116,18 +118,23 @@ impl FolderListing {
         if name.starts_with('.') || name == "node_modules" {
             return;
         }
-        // A link that loops or points nowhere, or an entry that vanished since the listing,
-        // is no migration; a `.sql` one is named, since a tool following the link would run it.
-        let metadata = match fs::metadata(entry_path) {
-            Ok(metadata) => metadata,
-            Err(error) => {
-                if name.ends_with(".sql") {
-                    self.skip(entry_path, name, &unfollowable(entry_path, &error));
+        // The listing gives each entry's type; only a link needs following. A link that loops
+        // or points nowhere is no migration; a `.sql` one is named, since a tool following
+        // the link would run it.
+        let file_type = if file_type.is_symlink() {
+            match fs::metadata(entry_path) {
+                Ok(metadata) => metadata.file_type(),
+                Err(error) => {
+                    if name.ends_with(".sql") {
+                        self.skip(entry_path, name, &unfollowable(entry_path, &error));
+                    }
+                    return;
                 }
-                return;
             }
+        } else {
+            file_type
         };
-        if metadata.is_dir() {
+        if file_type.is_dir() {
             if name == "meta" && entry_path.join("_journal.json").is_file() {
                 self.has_journal = true;
             }
@@ -144,7 +151,7 @@ impl FolderListing {
             } else if name.starts_with(|character: char| character.is_ascii_digit()) {
                 self.numbered_folders_without_migration.push(name.to_string());
             }
-        } else if metadata.is_file() {
+        } else if file_type.is_file() {
             match name {
                 "sqitch.plan" => self.has_sqitch_plan = true,
                 "migration_lock.toml" => self.has_migration_lock = true,
@@ -222,9 +229,16 @@ fn detect(listing: &FolderListing, notices: &mut Vec<Notice>) -> Layout {
     if listing.has_atlas_sum {
         return Layout::Atlas;
     }
-    if listing.sql_files.iter().any(|name| liquibase::file_is_formatted(&listing.path.join(name)))
-        || liquibase::master_changelog(listing).is_some()
-    {
+    // What each file's start says, read once and in parallel: a folder may hold thousands.
+    let heads: Vec<(bool, Option<Markers>)> = listing
+        .sql_files
+        .par_iter()
+        .map(|name| match markers::read_head(&listing.path.join(name)) {
+            Some(head) => (liquibase::head_is_formatted(&head), markers::markers_in(&head)),
+            None => (false, None),
+        })
+        .collect();
+    if heads.iter().any(|&(formatted, _)| formatted) || liquibase::master_changelog(listing).is_some() {
         return Layout::Liquibase;
     }
     let is_flyway_run_name = |name: &String| {
@@ -240,12 +254,8 @@ fn detect(listing: &FolderListing, notices: &mut Vec<Notice>) -> Layout {
     if listing.sql_files.iter().any(|name| name.ends_with(".up.sql")) {
         return if sqlx_crate { Layout::Sqlx } else { Layout::GolangMigrate };
     }
-    let mut marked: Vec<(Markers, &String)> = Vec::new();
-    for name in &listing.sql_files {
-        if let Some(found) = markers::file_markers(&listing.path.join(name)) {
-            marked.push((found, name));
-        }
-    }
+    let marked: Vec<(Markers, &String)> =
+        heads.iter().zip(&listing.sql_files).filter_map(|(&(_, found), name)| Some((found?, name))).collect();
     if let Some(&(first, _)) = marked.first() {
         if let Some((other, name)) = marked.iter().find(|(found, _)| *found != first) {
             let folder = display_path(&listing.path);

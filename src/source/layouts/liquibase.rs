@@ -8,7 +8,6 @@
 
 use std::borrow::Cow;
 use std::fs;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use super::Ordered;
@@ -35,18 +34,15 @@ pub(super) fn order(listing: &FolderListing) -> Ordered {
     ordered
 }
 
-/// Whether the file at `path` starts with Liquibase's `-- liquibase formatted sql` line.
-pub fn file_is_formatted(path: &Path) -> bool {
-    let Ok(file) = fs::File::open(path) else {
-        return false;
-    };
-    let mut head = Vec::new();
-    if file.take(4096).read_to_end(&mut head).is_err() {
-        return false;
-    }
-    let head = String::from_utf8_lossy(&head);
+/// Whether a file starting with `head` starts with Liquibase's `-- liquibase formatted sql`
+/// line (looked for in its first 4 KiB).
+pub fn head_is_formatted(head: &[u8]) -> bool {
+    let head = String::from_utf8_lossy(&head[..head.len().min(FORMATTED_HEADER_LIMIT)]);
     head.lines().map(str::trim).find(|line| !line.is_empty()).is_some_and(is_header_line)
 }
+
+/// How far into a file the formatted-SQL header may be: past blank lines only.
+const FORMATTED_HEADER_LIMIT: usize = 4096;
 
 /// The folder's master changelog: an XML, YAML or JSON file declaring `databaseChangeLog` with
 /// an `include` or `includeAll`; one whose name says `master` first.

@@ -2,6 +2,8 @@
 //! (`.down.sql`, `_down.sql`, `.undo.`, `rollback`, `revert`): no tool says which files run, so
 //! a file that reads as undoing another is never replayed.
 
+use std::path::PathBuf;
+
 use super::{Ordered, natural_order, without_reversals};
 use crate::source::folder::FolderListing;
 use crate::source::markers::{self, Markers};
@@ -11,9 +13,11 @@ pub(super) fn order(listing: &FolderListing) -> Ordered {
     let mut ordered = Ordered::default();
     let (names, reversals) = without_reversals(listing, &listing.sql_files, true);
     ordered.notices.extend(reversals);
-    let marked: Vec<(Markers, &String)> = names
-        .iter()
-        .filter_map(|name| markers::file_markers(&listing.path.join(name)).map(|found| (found, *name)))
+    let paths: Vec<PathBuf> = names.iter().map(|name| listing.path.join(name)).collect();
+    let marked: Vec<(Markers, &String)> = markers::files_markers(&paths)
+        .into_iter()
+        .zip(&names)
+        .filter_map(|(found, name)| Some((found?, *name)))
         .collect();
     if let Some((found, first)) = marked.first() {
         let folder = display_path(&listing.path);
