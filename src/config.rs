@@ -27,6 +27,7 @@ struct RawConfig {
     migration_role: Option<String>,
     assume_data_api_grants: Option<bool>,
     postgres_version: Option<u32>,
+    request_settings: Option<Vec<String>>,
     layout: Option<String>,
     paths: Option<Vec<String>>,
     #[serde(default)]
@@ -82,6 +83,10 @@ pub struct Config {
     /// create in `public` and has no `security_invoker`; from 17 partitions take their
     /// parent's identity columns); `None`: 15 or 16 behaviour.
     pub postgres_version: Option<u32>,
+    /// `request_settings = ["app.tenant_id"]`: custom settings that exist in a Data API
+    /// request besides the ones the Data API sets (set by the database's defaults or by your
+    /// own setup), lower-cased; NL028 does not report policies reading them.
+    pub request_settings: Vec<String>,
     /// `layout = "…"`, as written; `source` validates it.
     pub layout: Option<String>,
     /// `paths = ["…"]`: the migrations folders to check when no path is given, relative to the
@@ -111,6 +116,7 @@ impl Default for Config {
             migration_role: None,
             assume_data_api_grants: false,
             postgres_version: None,
+            request_settings: Vec::new(),
             layout: None,
             paths: Vec::new(),
             placeholders: BTreeMap::new(),
@@ -191,6 +197,16 @@ impl Config {
             config.anonymous_role = role;
         }
         config.migration_role = raw.migration_role;
+        for name in raw.request_settings.unwrap_or_default() {
+            let name = name.trim().to_ascii_lowercase();
+            if !name.contains('.') || name.starts_with('.') || name.ends_with('.') {
+                return Err(error(format!(
+                    "`request_settings` lists `{name}`, which is no custom setting: those are named \
+                     `prefix.name` (`app.tenant_id`), and PostgreSQL's own settings always exist"
+                )));
+            }
+            config.request_settings.push(name);
+        }
         config.assume_data_api_grants = raw.assume_data_api_grants.unwrap_or(false);
         if let Some(version) = raw.postgres_version {
             if !(SUPPORTED_POSTGRES.contains(&version)) {
@@ -276,6 +292,7 @@ impl Config {
             anonymous_role: self.anonymous_role.clone(),
             assume_data_api_grants: self.assume_data_api_grants,
             explain_console_grants: true,
+            request_settings: self.request_settings.clone(),
             focus: None,
         }
     }
@@ -327,6 +344,11 @@ pub fn template(detected: Option<(crate::source::Layout, &PathBuf)>) -> String {
          # schema public, and views have no security_invoker; 17+: partitions take their parent's\n\
          # identity columns. Default: 15 or 16 behaviour.\n\
          # postgres_version = 17\n\
+         \n\
+         # Custom settings a Data API request has besides the ones the Data API sets (request.*):\n\
+         # set by the database's defaults or your own setup. NL028 reports policies that read\n\
+         # any other, which the API never sets.\n\
+         # request_settings = [\"app.tenant_id\"]\n\
          \n\
          {layout}\n\
          # The migrations folders to check when no path is given, relative to this file. Default:\n\
@@ -413,6 +435,16 @@ mod tests {
 
     fn parse(text: &str) -> Result<Config, String> {
         Config::parse(text, Path::new("neonlint.toml")).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn request_settings_are_custom_setting_names() {
+        let path = Path::new("neonlint.toml");
+        let config = Config::parse("request_settings = [\"App.Tenant_ID\"]\n", path).unwrap();
+        assert_eq!(config.request_settings, vec!["app.tenant_id"]);
+        assert_eq!(config.settings().request_settings, vec!["app.tenant_id"]);
+        let error = Config::parse("request_settings = [\"timezone\"]\n", path).unwrap_err();
+        assert!(error.message.contains("`timezone`, which is no custom setting"), "{}", error.message);
     }
 
     #[test]

@@ -208,6 +208,7 @@ struct Facts {
     per_row_calls: Vec<String>,
     compared_columns: Vec<(String, Option<String>)>,
     calls: Vec<(Option<String>, String)>,
+    settings_read: Vec<(String, bool)>,
 }
 
 /// Facts by auth functions, then by expression text.
@@ -242,6 +243,7 @@ fn facts(text: &str, auth: &AuthFunctions) -> Rc<Facts> {
                 .collect(),
             compared_columns: compared_columns(&expr, auth),
             calls: function_calls(&expr),
+            settings_read: settings_read(&expr),
         },
     });
     FACTS.with(|cache| {
@@ -252,6 +254,87 @@ fn facts(text: &str, auth: &AuthFunctions) -> Rc<Facts> {
             .insert(text.to_string(), Rc::clone(&facts))
     });
     facts
+}
+
+/// The settings an expression reads with `current_setting('name' [, missing_ok])`, by
+/// their (case-insensitive) names, each with whether `missing_ok` may be true: given and not
+/// a constant false. Names that are not constants are left out.
+pub fn settings_read_by(expr: &str) -> Vec<(String, bool)> {
+    facts(expr, &AuthFunctions::default()).settings_read.clone()
+}
+
+fn settings_read(expr: &Expr) -> Vec<(String, bool)> {
+    // `coalesce(current_setting('app.tenant', true), <claim>)` falls back when the setting is
+    // missing: those reads (by node) are no reason for a missing row.
+    let mut guarded: HashSet<*const Function> = HashSet::new();
+    let _ = visit_expressions(expr, |expr| {
+        if let Expr::Function(function) = expr
+            && function_is(function, "coalesce")
+            && let sqlparser::ast::FunctionArguments::List(list) = &function.args
+            && list.args.len() > 1
+        {
+            let _ = visit_expressions(expr, |inner| {
+                if let Expr::Function(call) = inner {
+                    guarded.insert(call as *const Function);
+                }
+                ControlFlow::<()>::Continue(())
+            });
+        }
+        ControlFlow::<()>::Continue(())
+    });
+    let mut read = Vec::new();
+    let _ = visit_expressions(expr, |expr| {
+        if let Expr::Function(function) = expr
+            && let Some(found) = setting_read(function)
+            && !(found.1 && guarded.contains(&(function as *const Function)))
+            && !read.contains(&found)
+        {
+            read.push(found);
+        }
+        ControlFlow::<()>::Continue(())
+    });
+    read
+}
+
+/// Whether `function` is the built-in `name` (`name` or `pg_catalog.name`).
+fn function_is(function: &Function, name: &str) -> bool {
+    let parts: Option<Vec<String>> = function
+        .name
+        .0
+        .iter()
+        .map(|part| match part {
+            ObjectNamePart::Identifier(ident) => Some(folded(ident)),
+            ObjectNamePart::Function(_) => None,
+        })
+        .collect();
+    match parts.as_deref() {
+        Some([only]) => only == name,
+        Some([schema, only]) => schema == "pg_catalog" && only == name,
+        _ => false,
+    }
+}
+
+fn setting_read(function: &Function) -> Option<(String, bool)> {
+    if !function_is(function, "current_setting") {
+        return None;
+    }
+    let sqlparser::ast::FunctionArguments::List(list) = &function.args else { return None };
+    let argument = |at: usize| match list.args.get(at) {
+        Some(sqlparser::ast::FunctionArg::Unnamed(sqlparser::ast::FunctionArgExpr::Expr(expr))) => Some(expr),
+        _ => None,
+    };
+    let Some(Constant::Text(name)) = constant(argument(0)?) else { return None };
+    let missing_ok = match list.args.len() {
+        1 => false,
+        _ => match argument(1).and_then(constant) {
+            Some(Constant::Bool(value)) => value,
+            Some(Constant::Text(text)) => {
+                !matches!(text.to_ascii_lowercase().as_str(), "f" | "false" | "no" | "off" | "0")
+            }
+            _ => true,
+        },
+    };
+    Some((name.to_ascii_lowercase(), missing_ok))
 }
 
 fn function_calls(expr: &Expr) -> Vec<(Option<String>, String)> {

@@ -169,6 +169,13 @@ fn policy_for_public() {
             // Issue 9: its fix names `neonlint_fixture_reporting` too, which holds SELECT.
             found("NL009", "orders_visible on public.orders", "002_service_role.sql", 14),
             found("NL003", "public.invoices", "000_tenant_policy_of_the_application.sql", 6),
+            // Issue 16: its tenant setting is never set for API requests (missing_ok: a warning).
+            found(
+                "NL028",
+                "tenant_isolation on public.invoices",
+                "000_tenant_policy_of_the_application.sql",
+                11,
+            ),
         ],
     );
 }
@@ -308,4 +315,31 @@ fn multiple_permissive_policies() {
             found("NL018", "public.events", "002_policies_named_for_anonymous.sql", 14),
         ],
     );
+}
+
+#[test]
+fn policy_reads_unset_setting() {
+    assert_rule(
+        "policy-reads-unset-setting",
+        vec![
+            found("NL028", "invoices_tenant on public.invoices", "001_tenants.sql", 9),
+            found("NL028", "orders_tenant on public.orders", "001_tenants.sql", 16),
+            found("NL028", "projects_tenant on public.projects", "002_helper.sql", 12),
+        ],
+    );
+}
+
+/// Issue 16: `request_settings` names settings the user's setup does set for API requests.
+#[test]
+fn request_settings_are_not_reported() {
+    let selection =
+        neonlint::source::discover(&fixture("rules/policy-reads-unset-setting/bad"), None).unwrap();
+    let nl028 = |config: &neonlint::config::Config| {
+        let run = neonlint::check::run(std::slice::from_ref(&selection), config, None).unwrap();
+        run.findings.iter().filter(|f| f.rule.code == "NL028").count()
+    };
+    let mut config = neonlint::config::Config::default();
+    assert_eq!(nl028(&config), 3);
+    config.request_settings = vec!["app.tenant".to_string()];
+    assert_eq!(nl028(&config), 0);
 }

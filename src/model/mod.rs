@@ -291,6 +291,9 @@ pub struct FunctionBody {
     /// It calls `auth.user_id()`, `auth.uid()`, `auth.session()`, `auth.jwt()` or
     /// `current_setting(…)`: it reads who is making the request.
     pub reads_request: bool,
+    /// The settings it reads with `current_setting('name')` (a literal name), each with
+    /// whether it passes `missing_ok` (`true`, or anything but a literal `false`).
+    pub settings_read: Vec<(String, bool)>,
     /// A SQL-standard body (`BEGIN ATOMIC`, `RETURN …`): PostgreSQL resolves its names when
     /// the function is created, so no `search_path` changes what it runs.
     pub bound_at_creation: bool,

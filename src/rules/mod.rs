@@ -17,6 +17,7 @@ mod multiple_permissive_policies;
 mod policy_always_true;
 mod policy_column_unindexed;
 mod policy_for_public;
+mod policy_reads_unset_setting;
 mod policy_rls_disabled;
 mod rls_disabled;
 mod rls_enabled_late;
@@ -298,6 +299,16 @@ pub static RULES: &[Rule] = &[
         check: Some(multiple_permissive_policies::check),
     },
     Rule {
+        code: "NL028",
+        name: "policy-reads-unset-setting",
+        level: Severity::Error,
+        summary: "A policy for API requests reads a custom setting (`app.tenant_id`) the Data API never sets",
+        sources: Sources::Both,
+        fixable: false,
+        page: include_str!("../../rules/NL028-policy-reads-unset-setting.md"),
+        check: Some(policy_reads_unset_setting::check),
+    },
+    Rule {
         code: "NL900",
         name: "unused-ignore",
         level: Severity::Warning,
@@ -345,6 +356,9 @@ pub struct Settings {
     /// Mention that grants made in the Neon Console are invisible here (true when the
     /// facts come from migration files, which cannot show them).
     pub explain_console_grants: bool,
+    /// Custom settings requests have besides those the Data API sets (`request_settings`
+    /// of neonlint.toml, lower-cased).
+    pub request_settings: Vec<String>,
     /// Check only these tables, views and their policies (changed-files mode: the relations
     /// the chosen files touch, the only ones whose findings it can report); `None`: all.
     /// Rules about schemas, databases, functions and files always run whole.
@@ -359,6 +373,7 @@ impl Default for Settings {
             anonymous_role: "anonymous".to_string(),
             assume_data_api_grants: false,
             explain_console_grants: true,
+            request_settings: Vec::new(),
             focus: None,
         }
     }

@@ -22,6 +22,7 @@ pub fn facts(language: &str, body: &str, bound: bool) -> Option<BodyFacts> {
     }
     let tokens: Vec<Token> = Lexer::new(body).filter(|token| !token.is_comment()).collect();
     let mut facts = BodyFacts { bound_at_creation: bound, ..BodyFacts::default() };
+    let in_coalesce = inside_coalesce(body, &tokens);
     let mut i = 0;
     while i < tokens.len() {
         let token = tokens[i];
@@ -63,6 +64,13 @@ pub fn facts(language: &str, body: &str, bound: bool) -> Option<BodyFacts> {
             if is_request_call(&name) {
                 facts.reads_request = true;
             }
+            // `coalesce(current_setting('app.tenant', true), …)` falls back when it is missing.
+            if let Some(read) = setting_read(body, &tokens[i + 1..], &name)
+                && !(read.1 && in_coalesce[i])
+                && !facts.settings_read.contains(&read)
+            {
+                facts.settings_read.push(read);
+            }
             let keyword = word && TAKES_PARENTHESES.binary_search(&parts[0].as_str()).is_ok();
             let builtin = name.0.is_none() && BUILTIN_FUNCTIONS.binary_search(&name.1.as_str()).is_ok();
             if !keyword && !builtin {
@@ -72,6 +80,46 @@ pub fn facts(language: &str, body: &str, bound: bool) -> Option<BodyFacts> {
         i += 1;
     }
     Some(facts)
+}
+
+/// For each token, whether it is inside the parentheses of a `coalesce(…)` call.
+fn inside_coalesce(body: &str, tokens: &[Token]) -> Vec<bool> {
+    let mut opened_by_coalesce: Vec<bool> = Vec::new();
+    let mut inside = Vec::with_capacity(tokens.len());
+    for (i, token) in tokens.iter().enumerate() {
+        if is_punct(*token, b'(') {
+            let coalesce = i.checked_sub(1).is_some_and(|p| tokens[p].is_word(body, "coalesce"));
+            opened_by_coalesce.push(coalesce);
+        } else if is_punct(*token, b')') {
+            opened_by_coalesce.pop();
+        }
+        inside.push(opened_by_coalesce.contains(&true));
+    }
+    inside
+}
+
+/// `current_setting('name'[::text] [, missing_ok])` from its opening parenthesis: the name
+/// and whether `missing_ok` may be true (absent or a literal `false`: it is not).
+fn setting_read(body: &str, call: &[Token], name: &Name) -> Option<(String, bool)> {
+    if !matches!((name.0.as_deref(), name.1.as_str()), (None | Some("pg_catalog"), "current_setting")) {
+        return None;
+    }
+    let literal = call.get(1).filter(|token| token.kind == TokenKind::String)?;
+    let setting = super::routine::string_value(literal.text(body)).to_ascii_lowercase();
+    // Past a cast of the name (`'app.tenant'::text`).
+    let mut next = 2;
+    while call.get(next).is_some_and(|token| is_punct(*token, b':') || token.kind == TokenKind::Word) {
+        next += 1;
+    }
+    let missing_ok = match call.get(next) {
+        Some(token) if is_punct(*token, b',') => {
+            let argument = call.get(next + 1)?;
+            let closes = call.get(next + 2).is_some_and(|token| is_punct(*token, b')'));
+            !(closes && (argument.is_word(body, "false") || argument.text(body) == "'f'"))
+        }
+        _ => false,
+    };
+    Some((setting, missing_ok))
 }
 
 /// Keywords after which a relation is named.
@@ -284,6 +332,28 @@ mod tests {
         assert_eq!(facts.calls, vec![name(None, "check_it")]);
         assert!(!facts.fully_qualified());
         assert_eq!(facts.unqualified(), vec!["files", "check_it"]);
+    }
+
+    #[test]
+    fn settings_read_by_name_with_missing_ok() {
+        let read = facts(
+            "plpgsql",
+            "BEGIN RETURN current_setting('app.tenant')::uuid = t OR pg_catalog.current_setting('App.Other'::text, true) \
+             = x OR current_setting('app.third', false) = y OR current_setting(name) = z; END",
+            false,
+        )
+        .unwrap();
+        let expected = [("app.tenant", false), ("app.other", true), ("app.third", false)];
+        assert_eq!(read.settings_read, expected.map(|(name, ok)| (name.to_string(), ok)));
+        // A fallback for a missing setting is no read that fails or finds nothing.
+        let fallback = facts(
+            "sql",
+            "SELECT coalesce(current_setting('app.tenant', true), auth.session() ->> 'tenant_id'), \
+             coalesce(current_setting('app.strict'), 'x')",
+            false,
+        )
+        .unwrap();
+        assert_eq!(fallback.settings_read, [("app.strict".to_string(), false)]);
     }
 
     #[test]

@@ -256,7 +256,7 @@ fn keyword_type(words: &str, precision: Option<u32>) -> Option<&'static str> {
 }
 
 /// The text of a `'…'` or `E'…'` literal.
-fn string_value(literal: &str) -> String {
+pub(super) fn string_value(literal: &str) -> String {
     let (escaped, inner) = match literal.strip_prefix(['e', 'E']) {
         Some(rest) => (true, rest),
         None => (false, literal),
