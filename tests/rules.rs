@@ -343,3 +343,21 @@ fn request_settings_are_not_reported() {
     config.request_settings = vec!["app.tenant".to_string()];
     assert_eq!(nl028(&config), 0);
 }
+
+/// Issue 16: a setting the migrations give every session of a database or role is not
+/// reported.
+#[test]
+fn settings_sessions_start_with_are_not_reported() {
+    let folder = tempfile::tempdir().unwrap();
+    let bad = fixture("rules/policy-reads-unset-setting/bad");
+    for entry in std::fs::read_dir(&bad).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), folder.path().join(entry.file_name())).unwrap();
+    }
+    std::fs::write(folder.path().join("003_defaults.sql"), "ALTER DATABASE neondb SET app.tenant = 't1';\n")
+        .unwrap();
+    let selection = neonlint::source::discover(folder.path(), None).unwrap();
+    let run = neonlint::check::run(&[selection], &neonlint::config::Config::default(), None).unwrap();
+    let nl028: Vec<_> = run.findings.iter().filter(|f| f.rule.code == "NL028").collect();
+    assert!(nl028.is_empty(), "{nl028:?}");
+}

@@ -10,7 +10,8 @@ use common::fixture;
 use common::live::{cleanup, describe, existing_roles, live, lock_cluster_objects};
 use neonlint::check;
 use neonlint::config::Config;
-use neonlint::rules::{Finding, Severity};
+use neonlint::introspect::Scope;
+use neonlint::rules::{self, Finding, Severity};
 use neonlint::source;
 
 /// The fixtures and the tables they create.
@@ -68,4 +69,31 @@ fn reported(findings: &[Finding], table: &str) -> Option<Severity> {
         .iter()
         .find(|f| f.rule.code == "NL028" && f.object.to_string().ends_with(&format!(" on public.{table}")))
         .map(|f| f.severity)
+}
+
+/// A database default (`ALTER DATABASE … SET app.tenant = …`) gives every session the
+/// setting, API requests included: the live catalog reads it, NL028 says nothing about the
+/// policies that read it, and a request sees the row.
+#[test]
+fn a_database_default_is_a_setting_requests_have() {
+    let Some(live) = live("a_database_default_is_a_setting_requests_have") else { return };
+    let selection = source::discover(&fixture("rules/policy-reads-unset-setting/bad"), None).unwrap();
+    let database = live.create_database("nl028_default");
+    database.apply(&selection).unwrap();
+    database.execute(&format!("ALTER DATABASE \"{}\" SET app.tenant = 't1'", database.name));
+    let (catalog, _) = database.catalog(&Scope { all_databases: false, migration_role: None });
+    assert!(catalog.default_settings.contains("app.tenant"), "{:?}", catalog.default_settings);
+    let findings = rules::check(&catalog, &Config::default().settings());
+    assert_eq!(reported(&findings, "invoices"), None, "read without missing_ok");
+    assert_eq!(reported(&findings, "projects"), None, "read through helpers");
+    // A new session starts with the database's settings.
+    let client = database.client();
+    let read = live.block_on(async {
+        client
+            .batch_execute("INSERT INTO public.invoices VALUES (1, 't1'); SET ROLE authenticated")
+            .await
+            .unwrap();
+        client.query_one("SELECT count(*) FROM public.invoices", &[]).await.map(|row| row.get::<_, i64>(0))
+    });
+    assert_eq!(read.map_err(|e| describe(&e)), Ok(1));
 }

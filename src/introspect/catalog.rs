@@ -51,6 +51,8 @@ pub async fn read_catalog(
     catalog.current_database = Some(session[0].get("database"));
     let server_version: i32 = session[0].get("version");
     catalog.postgres_major = u32::try_from(server_version / 10_000).ok();
+    let default_settings: Vec<String> = session[0].get("default_settings");
+    catalog.default_settings = default_settings.into_iter().collect();
     catalog.migration_role = Some(scope.migration_role.clone().unwrap_or_else(|| database_owner.clone()));
 
     for row in reader.query("roles", ROLES, &[]).await? {
@@ -397,7 +399,10 @@ macro_rules! grantee {
 }
 
 const SESSION: &str = "SELECT d.datname::text AS database, pg_catalog.pg_get_userbyid(d.datdba)::text AS owner, \
-     pg_catalog.current_setting('server_version_num')::int AS version \
+     pg_catalog.current_setting('server_version_num')::int AS version, \
+     ARRAY(SELECT DISTINCT pg_catalog.lower(pg_catalog.split_part(setting, '=', 1)) \
+       FROM pg_catalog.pg_db_role_setting s, pg_catalog.unnest(s.setconfig) setting \
+       WHERE s.setdatabase IN (0, d.oid)) AS default_settings \
      FROM pg_catalog.pg_database d WHERE d.datname = pg_catalog.current_database()";
 
 const ROLES: &str = "SELECT r.rolname::text AS name, r.rolinherit AS inherit FROM pg_catalog.pg_roles r";

@@ -394,6 +394,9 @@ pub struct Catalog {
     pub extensions: BTreeMap<String, Extension>,
     pub sequences: BTreeMap<QualifiedName, Sequence>,
     pub functions: BTreeMap<FunctionKey, Function>,
+    /// Custom settings that sessions start with (`ALTER DATABASE|ROLE … SET`), lower-cased,
+    /// of any database or role.
+    pub default_settings: BTreeSet<String>,
     /// Migrations only: the files that change what the Data API serves, in order.
     pub api_changes: Vec<ApiChange>,
     /// The role whose new tables NL004 looks at; `None` is the unnamed role that runs

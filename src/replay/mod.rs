@@ -532,6 +532,11 @@ impl Replay {
                     self.catalog.databases.insert(new_name.clone(), database);
                 }
             }
+            StatementKind::SetDefault { setting } => {
+                // Which database or role does not matter: NL028 stays silent on any setting
+                // that some session may start with (the Data API's login role is not known).
+                self.catalog.default_settings.insert(setting.clone());
+            }
             StatementKind::DropDatabase { name } => {
                 self.catalog.databases.remove(name);
             }

@@ -5,7 +5,8 @@
 //! application that sets `app.tenant_id` on its own connection does not set it for the API.
 //! Without `missing_ok` the call fails the request ("unrecognized configuration parameter");
 //! with it, the value is NULL and comparisons with it let no row through. PostgreSQL's own
-//! settings (names without a dot) always exist and are never reported.
+//! settings (names without a dot) always exist and are never reported, nor are settings a
+//! database or role starts its sessions with (`ALTER DATABASE … SET`).
 
 use std::collections::BTreeMap;
 
@@ -34,7 +35,9 @@ pub fn check(catalog: &Catalog, settings: &Settings) -> Vec<Finding> {
             }
             let unset: Vec<(String, bool)> = settings_read(policy, &readers)
                 .into_iter()
-                .filter(|(name, _)| !is_set_for_requests(name, settings))
+                .filter(|(name, _)| {
+                    !is_set_for_requests(name, settings) && !catalog.default_settings.contains(name)
+                })
                 .collect();
             if !unset.is_empty() {
                 findings.push(finding(table, policy, &unset));

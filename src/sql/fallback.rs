@@ -388,8 +388,19 @@ impl<'a> Cursor<'a> {
         }
         if self.eat("database") {
             let name = self.ident()?;
+            if self.eat("set") {
+                return self.set_default();
+            }
             let (rename_to, owner) = self.rename_or_owner()?;
             return Some(StatementKind::AlterDatabase { name, rename_to, owner });
+        }
+        if self.eat_any(&["role", "user"]).is_some() {
+            // `ALTER ROLE r|ALL [IN DATABASE d] SET name …`; the rest changes nothing we hold.
+            self.ident()?;
+            if self.eat_all(&["in", "database"]) {
+                self.ident()?;
+            }
+            return if self.eat("set") { self.set_default() } else { Some(StatementKind::Other) };
         }
         if self.eat("group") {
             // `ALTER GROUP g ADD|DROP USER u, …`: the old spelling of role membership.
@@ -403,11 +414,21 @@ impl<'a> Cursor<'a> {
             let members = self.list(Self::role_spec)?;
             return Some(StatementKind::RoleMembership { grant, roles: vec![group], members });
         }
-        // ALTER ROLE/USER/EXTENSION: nothing the model reads yet.
-        if self.eat_any(&["role", "user", "view", "materialized", "extension"]).is_some() {
+        // ALTER EXTENSION: nothing the model reads yet.
+        if self.eat_any(&["view", "materialized", "extension"]).is_some() {
             return Some(StatementKind::Other);
         }
         None
+    }
+
+    /// The setting after `SET` of `ALTER DATABASE|ROLE`: `name` or `prefix.name`.
+    fn set_default(&mut self) -> Option<StatementKind> {
+        let mut setting = self.ident()?;
+        while self.eat_punct(b'.') {
+            setting.push('.');
+            setting.push_str(&self.ident()?);
+        }
+        Some(StatementKind::SetDefault { setting: setting.to_ascii_lowercase() })
     }
 
     /// `RENAME TO x` or `OWNER TO r`; anything else changes nothing we hold.

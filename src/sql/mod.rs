@@ -139,6 +139,11 @@ pub enum StatementKind {
     DropDatabase {
         name: String,
     },
+    /// `ALTER DATABASE d SET name …`, `ALTER ROLE r [IN DATABASE d] SET name …`: a setting
+    /// new sessions start with (its name, lower-cased).
+    SetDefault {
+        setting: String,
+    },
     /// `GRANT` (`grant = true`) or `REVOKE` of object privileges.
     Privileges(PrivilegeChange),
     AlterDefaultPrivileges(DefaultPrivilegeChange),

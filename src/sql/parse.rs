@@ -267,6 +267,11 @@ fn map_statement(statement: sp::Statement) -> Option<StatementKind> {
             sp::ObjectType::Database => StatementKind::DropDatabase { name: last_ident(names.first()?)? },
             _ => return None,
         },
+        sp::Statement::AlterRole { operation: sp::AlterRoleOperation::Set { config_name, .. }, .. } => {
+            let parts: Vec<String> =
+                config_name.0.iter().map(|part| part.as_ident().map(ident)).collect::<Option<_>>()?;
+            StatementKind::SetDefault { setting: parts.join(".").to_ascii_lowercase() }
+        }
         sp::Statement::AlterTable(alter) => StatementKind::AlterTable {
             name: object_ref(&alter.name)?,
             if_exists: alter.if_exists,
@@ -885,6 +890,32 @@ mod tests {
             let from_fallback = fallback::read(statement);
             // Expressions print differently; compare everything else.
             assert_eq!(strip_expressions(from_sqlparser), strip_expressions(from_fallback), "{statement}");
+        }
+    }
+
+    /// Issue 16: a setting sessions start with, however the statement is read.
+    #[test]
+    fn settings_of_databases_and_roles() {
+        let set = |name: &str| Some(StatementKind::SetDefault { setting: name.to_string() });
+        for (statement, expected) in [
+            ("ALTER DATABASE neondb SET app.tenant_id = 't1'", set("app.tenant_id")),
+            ("ALTER ROLE authenticated SET \"App\".Tenant TO 'x'", set("App.tenant")),
+            ("ALTER ROLE ALL IN DATABASE neondb SET app.x = 1", set("app.x")),
+            ("ALTER USER backend SET statement_timeout = '5s'", set("statement_timeout")),
+            ("ALTER ROLE backend RESET app.x", Some(StatementKind::Other)),
+        ] {
+            let got = read_statement(statement).ok();
+            // Setting names are case-insensitive, quoted or not.
+            let expected = expected.map(|kind| match kind {
+                StatementKind::SetDefault { setting } => {
+                    StatementKind::SetDefault { setting: setting.to_ascii_lowercase() }
+                }
+                other => other,
+            });
+            assert_eq!(got, expected, "{statement}");
+            if let Some(from_fallback) = fallback::read(statement) {
+                assert_eq!(Some(from_fallback), expected, "{statement}: fallback");
+            }
         }
     }
 
