@@ -33,10 +33,11 @@ pub fn check(catalog: &Catalog, settings: &Settings) -> Vec<Finding> {
             if !applies {
                 continue;
             }
-            let unset: Vec<(String, bool)> = settings_read(policy, &readers)
+            let unset: Vec<Read> = settings_read(policy, &readers)
                 .into_iter()
-                .filter(|(name, _)| {
-                    !is_set_for_requests(name, settings) && !catalog.default_settings.contains(name)
+                .filter(|read| {
+                    !is_set_for_requests(&read.name, settings)
+                        && !catalog.default_settings.contains(&read.name)
                 })
                 .collect();
             if !unset.is_empty() {
@@ -55,30 +56,38 @@ fn is_set_for_requests(name: &str, settings: &Settings) -> bool {
         || settings.request_settings.iter().any(|listed| listed == name)
 }
 
+/// A setting a policy reads.
+struct Read {
+    name: String,
+    /// Every read passes `missing_ok`.
+    missing_ok: bool,
+    /// The function the policy calls that reads it, when the policy does not read it itself.
+    through: Option<String>,
+}
+
 /// The settings `policy` reads, in its expressions or through the functions they call (an
-/// unqualified call is taken for the function in `public`, as NL013 does), each with whether
-/// every read passes `missing_ok`.
-fn settings_read(
-    policy: &Policy,
-    readers: &BTreeMap<(String, String), Vec<(String, bool)>>,
-) -> Vec<(String, bool)> {
-    let mut read: Vec<(String, bool)> = Vec::new();
-    let mut add = |name: &str, missing_ok: bool| match read.iter_mut().find(|(known, _)| known == name) {
-        Some((_, all_missing_ok)) => *all_missing_ok &= missing_ok,
-        None => read.push((name.to_string(), missing_ok)),
+/// unqualified call is taken for the function in `public`, as NL013 does).
+fn settings_read(policy: &Policy, readers: &BTreeMap<(String, String), Vec<(String, bool)>>) -> Vec<Read> {
+    let mut reads: Vec<Read> = Vec::new();
+    let mut add = |name: &str, missing_ok: bool, through: Option<String>| match reads
+        .iter_mut()
+        .find(|read| read.name == name)
+    {
+        Some(read) => read.missing_ok &= missing_ok,
+        None => reads.push(Read { name: name.to_string(), missing_ok, through }),
     };
     for expr in policy.using.iter().chain(&policy.with_check) {
         for (name, missing_ok) in settings_read_by(expr) {
-            add(&name, missing_ok);
+            add(&name, missing_ok, None);
         }
         for (schema, name) in called_functions(expr) {
             let key = (schema.unwrap_or_else(|| "public".to_string()), name);
             for (name, missing_ok) in readers.get(&key).into_iter().flatten() {
-                add(name, *missing_ok);
+                add(name, *missing_ok, Some(format!("{}.{}()", key.0, key.1)));
             }
         }
     }
-    read
+    reads
 }
 
 /// The settings each function reads, itself or through the functions it calls (until
@@ -117,15 +126,26 @@ fn function_readers(catalog: &Catalog) -> BTreeMap<(String, String), Vec<(String
     }
 }
 
-fn finding(table: &Table, policy: &Policy, unset: &[(String, bool)]) -> Finding {
-    let fails = unset.iter().any(|(_, missing_ok)| !missing_ok);
-    let names = unset.iter().map(|(name, _)| format!("`{name}`")).collect::<Vec<_>>().join(", ");
-    let (first, _) = &unset[0];
-    let outcome = if fails {
-        "`current_setting` without `missing_ok` fails every request it runs in with \"unrecognized \
-         configuration parameter\""
-    } else {
-        "`current_setting(…, true)` gives NULL there, and a comparison with NULL lets no row through"
+fn finding(table: &Table, policy: &Policy, unset: &[Read]) -> Finding {
+    let failing = unset.iter().find(|read| !read.missing_ok);
+    let fails = failing.is_some();
+    let names = unset
+        .iter()
+        .map(|read| match &read.through {
+            Some(function) => format!("`{}` (through `{function}`)", read.name),
+            None => format!("`{}`", read.name),
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    let first = &unset[0].name;
+    let outcome = match failing {
+        Some(read) => format!(
+            "`current_setting` without `missing_ok` fails every request it runs in with `unrecognized \
+             configuration parameter \"{}\"`",
+            read.name
+        ),
+        None => "`current_setting(…, true)` gives NULL there, and a comparison with NULL lets no row through"
+            .to_string(),
     };
     let message = format!(
         "policy `{}` on `{}` reads the setting {names}, which Data API requests never set (they set \
@@ -136,7 +156,7 @@ fn finding(table: &Table, policy: &Policy, unset: &[(String, bool)]) -> Finding 
     let claim = first.rsplit('.').next().unwrap_or(first);
     let help = format!(
         "take the value from the token instead: put it in a claim and read it with \
-         `(select auth.session() ->> '{claim}')` where the policy reads `current_setting('{first}')`; \
+         `(select auth.session() ->> '{claim}')` in place of `current_setting('{first}')`; \
          if your setup does set `{first}` for API requests, list it in `request_settings` in neonlint.toml"
     );
     let label = if fails { "fails every API request" } else { "lets no API row through" };
