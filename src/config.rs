@@ -28,6 +28,7 @@ struct RawConfig {
     assume_data_api_grants: Option<bool>,
     postgres_version: Option<u32>,
     request_settings: Option<Vec<String>>,
+    known_roles: Option<Vec<String>>,
     layout: Option<String>,
     paths: Option<Vec<String>>,
     #[serde(default)]
@@ -87,6 +88,9 @@ pub struct Config {
     /// request besides the ones the Data API sets (set by the database's defaults or by your
     /// own setup), lower-cased; NL028 does not report policies reading them.
     pub request_settings: Vec<String>,
+    /// `known_roles = ["anon"]`: roles the database has that no migration creates (made in
+    /// the Console or by hand); NL021 does not report statements naming them.
+    pub known_roles: Vec<String>,
     /// `layout = "…"`, as written; `source` validates it.
     pub layout: Option<String>,
     /// `paths = ["…"]`: the migrations folders to check when no path is given, relative to the
@@ -117,6 +121,7 @@ impl Default for Config {
             assume_data_api_grants: false,
             postgres_version: None,
             request_settings: Vec::new(),
+            known_roles: Vec::new(),
             layout: None,
             paths: Vec::new(),
             placeholders: BTreeMap::new(),
@@ -197,6 +202,7 @@ impl Config {
             config.anonymous_role = role;
         }
         config.migration_role = raw.migration_role;
+        config.known_roles = raw.known_roles.unwrap_or_default();
         for name in raw.request_settings.unwrap_or_default() {
             let name = name.trim().to_ascii_lowercase();
             if !name.contains('.') || name.starts_with('.') || name.ends_with('.') {
@@ -293,6 +299,7 @@ impl Config {
             assume_data_api_grants: self.assume_data_api_grants,
             explain_console_grants: true,
             request_settings: self.request_settings.clone(),
+            known_roles: self.known_roles.clone(),
             focus: None,
         }
     }
@@ -349,6 +356,10 @@ pub fn template(detected: Option<(crate::source::Layout, &PathBuf)>) -> String {
          # set by the database's defaults or your own setup. NL028 reports policies that read\n\
          # any other, which the API never sets.\n\
          # request_settings = [\"app.tenant_id\"]\n\
+         \n\
+         # Roles your database has that no migration creates (made in the Console or by hand).\n\
+         # NL021 reports statements naming Supabase's roles (anon, service_role) otherwise.\n\
+         # known_roles = [\"anon\"]\n\
          \n\
          {layout}\n\
          # The migrations folders to check when no path is given, relative to this file. Default:\n\

@@ -353,7 +353,7 @@ impl Suppression {
                     "NL900",
                     Object::statement(path),
                     format!("`[[ignore]]` for {rules} on `{object}` ({place}) matched no finding"),
-                    "remove the entry, or correct its `object` (keys look like `public.todos`, `schema:public`, `database:app`)"
+                    "remove the entry, or correct its `object` (keys look like `public.todos`, `schema:public`, `database:app`, `role:anon`)"
                         .to_string(),
                     None,
                 )
@@ -367,6 +367,7 @@ pub fn object_key(object: &Object) -> String {
     match object.kind {
         ObjectKind::Schema => format!("schema:{}", object.name),
         ObjectKind::Database => format!("database:{}", object.name),
+        ObjectKind::Role => format!("role:{}", object.name),
         ObjectKind::Statement => format!("file:{}", object.name),
         ObjectKind::Policy => match (&object.schema, &object.table) {
             (Some(schema), Some(table)) => format!("{schema}.{table}.{}", object.name),

@@ -361,3 +361,21 @@ fn settings_sessions_start_with_are_not_reported() {
     let nl028: Vec<_> = run.findings.iter().filter(|f| f.rule.code == "NL028").collect();
     assert!(nl028.is_empty(), "{nl028:?}");
 }
+
+/// Issue 11: Supabase's roles, named before any migration creates them, fail on Neon. The
+/// live tests require the server's "role … does not exist" for the bad fixture.
+#[test]
+fn unknown_role() {
+    assert_rule(
+        "unknown-role",
+        vec![
+            found("NL021", "anon", "001_supabase_dump.sql", 6),
+            found("NL021", "service_role", "001_supabase_dump.sql", 9),
+        ],
+    );
+    let selection = neonlint::source::discover(&fixture("rules/unknown-role/bad"), None).unwrap();
+    let mut config = neonlint::config::Config::default();
+    config.known_roles = vec!["anon".to_string(), "service_role".to_string()];
+    let run = neonlint::check::run(&[selection], &config, None).unwrap();
+    assert!(run.findings.iter().all(|f| f.rule.code != "NL021"), "known_roles are not reported");
+}

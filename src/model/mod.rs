@@ -399,6 +399,9 @@ pub struct Catalog {
     pub default_settings: BTreeSet<String>,
     /// Migrations only: the files that change what the Data API serves, in order.
     pub api_changes: Vec<ApiChange>,
+    /// Migrations only: each statement that names one of Supabase's own roles
+    /// (`SUPABASE_ROLES`) before any migration creates it, with the role.
+    pub supabase_role_uses: Vec<(String, Span)>,
     /// The role whose new tables NL004 looks at; `None` is the unnamed role that runs
     /// the migrations.
     pub migration_role: RoleName,
@@ -412,6 +415,26 @@ pub struct Catalog {
     /// assumed to exist.
     pub roles_complete: bool,
 }
+
+/// Roles a Supabase project has and a Neon database does not: their grants, policies and
+/// memberships fail on Neon ('role "anon" does not exist') unless a migration creates them.
+/// `authenticated` is left out (Neon has it), and so are roles whose absence on Neon is not
+/// documented (`authenticator`, `postgres`).
+pub const SUPABASE_ROLES: &[&str] = &[
+    "anon",
+    "service_role",
+    "supabase_admin",
+    "supabase_auth_admin",
+    "supabase_storage_admin",
+    "supabase_functions_admin",
+    "supabase_realtime_admin",
+    "supabase_replication_admin",
+    "supabase_read_only_user",
+    "dashboard_user",
+    "pgsodium_keyholder",
+    "pgsodium_keyiduser",
+    "pgsodium_keymaker",
+];
 
 /// The first major version with `security_invoker` views and without `CREATE` for `PUBLIC`
 /// on schema `public`.

@@ -373,6 +373,19 @@ impl Replay {
     }
 
     fn apply(&mut self, statement: &Statement, span: Span) {
+        // Supabase's roles do not exist on Neon unless a migration creates them (NL021).
+        let members_of = match &statement.kind {
+            StatementKind::RoleMembership { roles, .. } => roles.as_slice(),
+            _ => &[],
+        };
+        for role in named_roles(&statement.kind).chain(members_of) {
+            if crate::model::SUPABASE_ROLES.contains(&role.as_str())
+                && !self.catalog.roles.contains_key(role)
+                && !self.catalog.supabase_role_uses.iter().any(|(known, at)| known == role && *at == span)
+            {
+                self.catalog.supabase_role_uses.push((role.clone(), span));
+            }
+        }
         // A statement naming a role that does not exist fails as a whole (42704).
         if named_roles(&statement.kind).any(|role| self.role_is_missing(role))
             || public_as_role(&statement.kind)

@@ -24,6 +24,7 @@ mod rls_enabled_late;
 mod rls_no_policy;
 mod schema_cache_reminder;
 mod security_definer_exposed;
+mod unknown_role;
 pub mod usable;
 mod view_bypasses_rls;
 
@@ -299,6 +300,16 @@ pub static RULES: &[Rule] = &[
         check: Some(multiple_permissive_policies::check),
     },
     Rule {
+        code: "NL021",
+        name: "unknown-role",
+        level: Severity::Error,
+        summary: "A migration names a Supabase role (`anon`, `service_role`) that Neon does not have: it fails there",
+        sources: Sources::Static,
+        fixable: false,
+        page: include_str!("../../rules/NL021-unknown-role.md"),
+        check: Some(unknown_role::check),
+    },
+    Rule {
         code: "NL028",
         name: "policy-reads-unset-setting",
         level: Severity::Error,
@@ -359,6 +370,8 @@ pub struct Settings {
     /// Custom settings requests have besides those the Data API sets (`request_settings`
     /// of neonlint.toml, lower-cased).
     pub request_settings: Vec<String>,
+    /// Roles the database has that no migration creates (`known_roles` of neonlint.toml).
+    pub known_roles: Vec<String>,
     /// Check only these tables, views and their policies (changed-files mode: the relations
     /// the chosen files touch, the only ones whose findings it can report); `None`: all.
     /// Rules about schemas, databases, functions and files always run whole.
@@ -374,6 +387,7 @@ impl Default for Settings {
             assume_data_api_grants: false,
             explain_console_grants: true,
             request_settings: Vec::new(),
+            known_roles: Vec::new(),
             focus: None,
         }
     }
@@ -541,6 +555,10 @@ impl Object {
         }
     }
 
+    pub fn role(name: &str) -> Object {
+        Object { kind: ObjectKind::Role, schema: None, name: name.to_string(), table: None, args: None }
+    }
+
     pub fn statement(file: &str) -> Object {
         Object { kind: ObjectKind::Statement, schema: None, name: file.to_string(), table: None, args: None }
     }
@@ -569,6 +587,7 @@ pub enum ObjectKind {
     Function,
     Database,
     Statement,
+    Role,
 }
 
 /// Whether applying a fix can change who sees or changes which rows.
