@@ -379,3 +379,16 @@ fn unknown_role() {
     let run = neonlint::check::run(&[selection], &config, None).unwrap();
     assert!(run.findings.iter().all(|f| f.rule.code != "NL021"), "known_roles are not reported");
 }
+
+/// Issue 11: Supabase's `auth.role()` and `auth.email()` do not exist on Neon. The live
+/// tests require the server's "function auth.role() does not exist" for the bad fixture.
+#[test]
+fn unknown_auth_function() {
+    assert_rule(
+        "unknown-auth-function",
+        vec![
+            found("NL020", "notes_signed_in on public.notes", "001_supabase_helpers.sql", 6),
+            found("NL020", "public.my_email", "001_supabase_helpers.sql", 9),
+        ],
+    );
+}

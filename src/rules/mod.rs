@@ -24,6 +24,7 @@ mod rls_enabled_late;
 mod rls_no_policy;
 mod schema_cache_reminder;
 mod security_definer_exposed;
+mod unknown_auth_function;
 mod unknown_role;
 pub mod usable;
 mod view_bypasses_rls;
@@ -298,6 +299,16 @@ pub static RULES: &[Rule] = &[
         fixable: false,
         page: include_str!("../../rules/NL018-multiple-permissive-policies.md"),
         check: Some(multiple_permissive_policies::check),
+    },
+    Rule {
+        code: "NL020",
+        name: "unknown-auth-function",
+        level: Severity::Error,
+        summary: "A policy or function calls an `auth.*` function Neon does not have (`auth.role()`, `auth.email()`)",
+        sources: Sources::Both,
+        fixable: false,
+        page: include_str!("../../rules/NL020-unknown-auth-function.md"),
+        check: Some(unknown_auth_function::check),
     },
     Rule {
         code: "NL021",
