@@ -60,6 +60,8 @@ enum Command {
         #[command(flatten)]
         check: CheckArgs,
     },
+    /// Read a token offline: its claims, and why the Data API would refuse it
+    Jwt(JwtArgs),
     /// List the rules: code, name, default level, summary
     Rules,
     /// Print a rule's page: what it finds, why it matters, the fix
@@ -100,6 +102,27 @@ struct DbArgs {
     /// Seconds each catalog query may run on the server; the whole catalog read may take one more
     #[arg(long, value_name = "SECONDS", default_value_t = 30)]
     statement_timeout: u64,
+    #[command(flatten)]
+    common: CommonArgs,
+}
+
+#[derive(Args, Debug)]
+struct JwtArgs {
+    /// The token, or `-` to read it from stdin [default: $NEONLINT_JWT, else stdin]. Reading
+    /// it from stdin keeps it out of the shell's history.
+    token: Option<String>,
+    /// The JWT Audience configured for the Data API [default: `audience` under [jwt]; none: not checked]
+    #[arg(long, value_name = "AUD")]
+    audience: Option<String>,
+    /// The issuer the token must come from [default: `issuer` under [jwt]; none: not checked]
+    #[arg(long, value_name = "ISS")]
+    issuer: Option<String>,
+    /// Seconds of clock skew allowed for `exp`, `nbf` and `iat` [default: `leeway` under [jwt], else 30]
+    #[arg(long, value_name = "SECONDS")]
+    leeway: Option<u32>,
+    /// Check at this time (seconds since 1970, as in a log line) instead of now
+    #[arg(long, value_name = "UNIX_SECONDS")]
+    now: Option<i64>,
     #[command(flatten)]
     common: CommonArgs,
 }
@@ -196,6 +219,7 @@ pub fn run() -> Result<ExitCode, Error> {
         Some(Command::Db(args)) => db_command(args),
         Some(Command::Baseline { file, check }) => baseline_command(&file, check),
         Some(Command::Fix { dry_run, check }) => fix_command(dry_run, check),
+        Some(Command::Jwt(args)) => jwt_command(args),
         Some(Command::Rules) => rules_command(),
         Some(Command::Explain { rule }) => explain_command(&rule),
         Some(Command::Init { force }) => init_command(force),
@@ -533,6 +557,48 @@ fn print_notices(run: &Run) {
         let level = if notice.warning { "warning" } else { "note" };
         let _ = writeln!(stderr, "neonlint: {level}: {place}{}", notice.message);
     }
+}
+
+fn jwt_command(args: JwtArgs) -> Result<ExitCode, Error> {
+    let config = load_config(&args.common)?;
+    let token = match (args.token.as_deref(), std::env::var_os("NEONLINT_JWT")) {
+        (Some("-"), _) | (None, None) => {
+            let mut text = String::new();
+            std::io::Read::read_to_string(&mut std::io::stdin().lock(), &mut text)
+                .map_err(|e| Error(format!("cannot read the token from stdin: {e}")))?;
+            text
+        }
+        (Some(token), _) => token.to_string(),
+        (None, Some(value)) => value.into_string().map_err(|_| {
+            Error("NEONLINT_JWT is not valid UTF-8: pass the token on stdin instead".to_string())
+        })?,
+    };
+    if token.trim().is_empty() {
+        return Err(Error("no token: pass it as an argument, on stdin, or in NEONLINT_JWT".to_string()));
+    }
+    let now = match args.now {
+        Some(now) => now,
+        None => std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_err(|_| Error("the system clock is before 1970: pass --now".to_string()))?
+            .as_secs() as i64,
+    };
+    let expect = crate::jwt::Expectations {
+        audience: args.audience.or(config.jwt.audience.clone()),
+        issuer: args.issuer.or(config.jwt.issuer.clone()),
+        leeway: i64::from(args.leeway.or(config.jwt.leeway).unwrap_or(30)),
+        now,
+    };
+    let mut report = crate::jwt::check(&token, &expect);
+    check::apply_levels(&mut report.findings, &config);
+    if args.common.format == Format::Human
+        && let Some(decoded) = &report.decoded
+    {
+        print_stdout(&format!("{}\n", crate::jwt::describe(decoded, now)))?;
+    }
+    let summary = Summary::new(&report.findings, 0, 0);
+    print_report(args.common.format, &report.findings, &NoSources, summary, "in the token")?;
+    Ok(exit_code(&report.findings, args.common.fail_on))
 }
 
 fn rules_command() -> Result<ExitCode, Error> {

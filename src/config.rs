@@ -37,6 +37,20 @@ struct RawConfig {
     rules: BTreeMap<String, Level>,
     #[serde(default)]
     ignore: Vec<RawIgnore>,
+    #[serde(default)]
+    jwt: JwtConfig,
+}
+
+/// `[jwt]`: what `neonlint jwt` checks a token against; its options override each.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JwtConfig {
+    /// The JWT Audience configured for the Data API.
+    pub audience: Option<String>,
+    /// The issuer tokens must come from.
+    pub issuer: Option<String>,
+    /// Seconds of clock skew allowed.
+    pub leeway: Option<u32>,
 }
 
 /// One `[[ignore]]` table: `rule` (code, name or `*`), `object` (a glob over object keys
@@ -91,6 +105,8 @@ pub struct Config {
     /// `known_roles = ["anon"]`: roles the database has that no migration creates (made in
     /// the Console or by hand); NL021 does not report statements naming them.
     pub known_roles: Vec<String>,
+    /// `[jwt]`: what `neonlint jwt` checks tokens against.
+    pub jwt: JwtConfig,
     /// `layout = "…"`, as written; `source` validates it.
     pub layout: Option<String>,
     /// `paths = ["…"]`: the migrations folders to check when no path is given, relative to the
@@ -122,6 +138,7 @@ impl Default for Config {
             postgres_version: None,
             request_settings: Vec::new(),
             known_roles: Vec::new(),
+            jwt: JwtConfig::default(),
             layout: None,
             paths: Vec::new(),
             placeholders: BTreeMap::new(),
@@ -203,6 +220,7 @@ impl Config {
         }
         config.migration_role = raw.migration_role;
         config.known_roles = raw.known_roles.unwrap_or_default();
+        config.jwt = raw.jwt;
         for name in raw.request_settings.unwrap_or_default() {
             let name = name.trim().to_ascii_lowercase();
             if !name.contains('.') || name.starts_with('.') || name.ends_with('.') {
@@ -380,11 +398,17 @@ pub fn template(detected: Option<(crate::source::Layout, &PathBuf)>) -> String {
          {rules}\
          \n\
          # Suppress findings by rule (code, name or \"*\") and object (globs over keys like\n\
-         # public.todos, schema:public, database:app). Repeat the table for more.\n\
+         # public.todos, schema:public, database:app, role:anon). Repeat the table for more.\n\
          # [[ignore]]\n\
          # rule = \"rls-disabled\"\n\
          # object = \"public.audit_*\"\n\
-         # reason = \"written by triggers, never through the Data API\"\n"
+         # reason = \"written by triggers, never through the Data API\"\n\
+         \n\
+         # What `neonlint jwt` checks tokens against (its options override these).\n\
+         # [jwt]\n\
+         # audience = \"app\"                   # the JWT Audience configured for the Data API\n\
+         # issuer = \"https://auth.example.com\"\n\
+         # leeway = 30                         # seconds of clock skew allowed\n"
     )
 }
 

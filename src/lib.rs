@@ -14,6 +14,7 @@ pub mod config;
 pub mod fix;
 pub mod input;
 pub mod introspect;
+pub mod jwt;
 pub mod model;
 pub mod placeholders;
 pub mod policy_expr;

@@ -368,6 +368,7 @@ pub fn object_key(object: &Object) -> String {
         ObjectKind::Schema => format!("schema:{}", object.name),
         ObjectKind::Database => format!("database:{}", object.name),
         ObjectKind::Role => format!("role:{}", object.name),
+        ObjectKind::Token => "token".to_string(),
         ObjectKind::Statement => format!("file:{}", object.name),
         ObjectKind::Policy => match (&object.schema, &object.table) {
             (Some(schema), Some(table)) => format!("{schema}.{table}.{}", object.name),

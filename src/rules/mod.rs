@@ -70,6 +70,8 @@ pub enum Sources {
     Both,
     /// Reads the order of the migration files, which a live database does not keep.
     Static,
+    /// Reported by `neonlint jwt` about a token, not by a check on a catalog.
+    Token,
 }
 
 impl Sources {
@@ -77,6 +79,7 @@ impl Sources {
     pub fn modes(self) -> &'static str {
         match self {
             Sources::Pipeline | Sources::Static => "check",
+            Sources::Token => "jwt",
             Sources::Both | Sources::Suppressions => "check, db",
         }
     }
@@ -331,6 +334,66 @@ pub static RULES: &[Rule] = &[
         check: Some(policy_reads_unset_setting::check),
     },
     Rule {
+        code: "NL100",
+        name: "jwt-malformed",
+        level: Severity::Error,
+        summary: "The token is not a JWT the Data API can read: not three base64url parts, not JSON, or `alg: none`",
+        sources: Sources::Token,
+        fixable: false,
+        page: include_str!("../../rules/NL100-jwt-malformed.md"),
+        check: None,
+    },
+    Rule {
+        code: "NL101",
+        name: "jwt-expired",
+        level: Severity::Error,
+        summary: "The token's `exp` is past: the Data API answers \"JWT token has expired\"",
+        sources: Sources::Token,
+        fixable: false,
+        page: include_str!("../../rules/NL101-jwt-expired.md"),
+        check: None,
+    },
+    Rule {
+        code: "NL102",
+        name: "jwt-not-yet-valid",
+        level: Severity::Error,
+        summary: "The token's `nbf` or `iat` is in the future: usually a wrong clock",
+        sources: Sources::Token,
+        fixable: false,
+        page: include_str!("../../rules/NL102-jwt-not-yet-valid.md"),
+        check: None,
+    },
+    Rule {
+        code: "NL103",
+        name: "jwt-missing-sub",
+        level: Severity::Error,
+        summary: "The token has no `sub`: \"JWT token missing sub claim\", and `auth.user_id()` is NULL",
+        sources: Sources::Token,
+        fixable: false,
+        page: include_str!("../../rules/NL103-jwt-missing-sub.md"),
+        check: None,
+    },
+    Rule {
+        code: "NL104",
+        name: "jwt-audience-mismatch",
+        level: Severity::Error,
+        summary: "The token's `aud` is not the audience configured for the Data API: \"JWT Audience validation failed\"",
+        sources: Sources::Token,
+        fixable: false,
+        page: include_str!("../../rules/NL104-jwt-audience-mismatch.md"),
+        check: None,
+    },
+    Rule {
+        code: "NL106",
+        name: "jwt-issuer-mismatch",
+        level: Severity::Warning,
+        summary: "The token's `iss` is not the expected issuer",
+        sources: Sources::Token,
+        fixable: false,
+        page: include_str!("../../rules/NL106-jwt-issuer-mismatch.md"),
+        check: None,
+    },
+    Rule {
         code: "NL900",
         name: "unused-ignore",
         level: Severity::Warning,
@@ -566,6 +629,10 @@ impl Object {
         }
     }
 
+    pub fn token() -> Object {
+        Object { kind: ObjectKind::Token, schema: None, name: "token".to_string(), table: None, args: None }
+    }
+
     pub fn role(name: &str) -> Object {
         Object { kind: ObjectKind::Role, schema: None, name: name.to_string(), table: None, args: None }
     }
@@ -599,6 +666,8 @@ pub enum ObjectKind {
     Database,
     Statement,
     Role,
+    /// A token `neonlint jwt` read.
+    Token,
 }
 
 /// Whether applying a fix can change who sees or changes which rows.

@@ -122,6 +122,22 @@ pub fn assert_findings(mut actual: Vec<Found>, mut expected: Vec<Found>, context
     );
 }
 
+/// Fixtures the server refuses to apply, by the end of their path, with the error it gives:
+/// what their rule says happens on Neon. A test that needs them applied leaves them out; the
+/// live suite requires the error.
+#[allow(dead_code)]
+pub const REFUSED_BY_THE_SERVER: &[(&str, &str)] = &[
+    ("parse-error/bad", "syntax error"),
+    ("unknown-role/bad", "role \"anon\" does not exist"),
+    ("unknown-auth-function/bad", "function auth.role() does not exist"),
+];
+
+/// The error the server gives for a fixture it refuses (`REFUSED_BY_THE_SERVER`), if it does.
+#[allow(dead_code)]
+pub fn refused_by_the_server(project: &std::path::Path) -> Option<&'static str> {
+    REFUSED_BY_THE_SERVER.iter().find(|(end, _)| project.ends_with(end)).map(|(_, error)| *error)
+}
+
 /// Every fixture folder that holds a migrations project: each rule's `bad` and `good`,
 /// each layout, each fix-safety case, and the demo.
 pub fn fixture_projects() -> Vec<PathBuf> {
