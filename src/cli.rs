@@ -563,6 +563,9 @@ fn jwt_command(args: JwtArgs) -> Result<ExitCode, Error> {
     let config = load_config(&args.common)?;
     let token = match (args.token.as_deref(), std::env::var_os("NEONLINT_JWT")) {
         (Some("-"), _) | (None, None) => {
+            if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+                eprintln!("neonlint: reading the token from stdin: paste it, then press Ctrl-D");
+            }
             let mut text = String::new();
             std::io::Read::read_to_string(&mut std::io::stdin().lock(), &mut text)
                 .map_err(|e| Error(format!("cannot read the token from stdin: {e}")))?;
