@@ -68,7 +68,7 @@ impl ParseCache {
     /// `parse` for a text whose `digest` is known.
     pub fn parse_digested(&self, text: &str, digest: &[u8; 32]) -> ParsedFile {
         let path = self.dir.join(hex(digest));
-        if let Some(parsed) = fs::read(&path).ok().and_then(|bytes| decode(&bytes)) {
+        if let Some(parsed) = read_entry(&path, MAGIC) {
             return parsed;
         }
         let parsed = sql::parse_file(text);
@@ -102,16 +102,9 @@ impl ParseCache {
     /// files left besides it; `None` when there is none or it cannot be read.
     pub fn load_state(&self, key: &str) -> Option<(Replay, PrefixState)> {
         let path = self.dir.join(format!("{STATE_PREFIX}{key}"));
-        let bytes = fs::read(&path).ok()?;
-        let body = bytes.strip_prefix(STATE_MAGIC)?;
-        let (state, rest) = postcard::take_from_bytes::<(Replay, PrefixState)>(body).ok()?;
-        if !rest.is_empty() {
-            return None;
-        }
+        let state = read_entry(&path, STATE_MAGIC)?;
         // Used: the newest states are the ones kept (`store_state`).
-        if let Ok(file) = fs::File::options().append(true).open(&path) {
-            let _ = file.set_modified(SystemTime::now());
-        }
+        mark_used(&path);
         Some(state)
     }
 
@@ -142,12 +135,7 @@ impl ParseCache {
     /// `KnownFiles::racy`) are the caller's to read and compare.
     pub fn known_files(&self, key: &str, paths: &[&Path]) -> Option<KnownFiles> {
         let path = self.dir.join(format!("{FILES_PREFIX}{key}"));
-        let bytes = fs::read(&path).ok()?;
-        let body = bytes.strip_prefix(FILES_MAGIC)?;
-        let known = match postcard::take_from_bytes::<KnownFiles>(body) {
-            Ok((known, [])) => known,
-            _ => return None,
-        };
+        let known: KnownFiles = read_entry(&path, FILES_MAGIC)?;
         if known.files.len() != paths.len() {
             return None;
         }
@@ -155,9 +143,7 @@ impl ParseCache {
         if !unchanged {
             return None;
         }
-        if let Ok(file) = fs::File::options().append(true).open(&path) {
-            let _ = file.set_modified(SystemTime::now());
-        }
+        mark_used(&path);
         Some(known)
     }
 
@@ -279,19 +265,13 @@ const FILES_KEPT: usize = 8;
 /// the set's first id, the placeholders and layout that turn a file into what is parsed
 /// (their `Debug` forms, in `reading`), and the files' paths in order.
 pub fn known_files_key(options: &str, first_id: usize, reading: &str, paths: &[&Path]) -> String {
-    let mut hasher = Sha256::new();
-    let mut field = |bytes: &[u8]| {
-        hasher.update((bytes.len() as u64).to_le_bytes());
-        hasher.update(bytes);
-    };
-    field(b"known files");
-    field(options.as_bytes());
-    field(&(first_id as u64).to_le_bytes());
-    field(reading.as_bytes());
+    let mut key = Key::default();
+    key.field(b"known files").field(options.as_bytes()).field(&(first_id as u64).to_le_bytes());
+    key.field(reading.as_bytes());
     for path in paths {
-        field(path.as_os_str().as_encoded_bytes());
+        key.field(path.as_os_str().as_encoded_bytes());
     }
-    hex(&hasher.finalize())
+    key.finish()
 }
 
 /// The first bytes of every replay-state entry, with the format's version.
@@ -317,28 +297,49 @@ pub fn state_key(
     files: &[[u8; 32]],
     later_schemas: &BTreeSet<String>,
 ) -> String {
-    let mut hasher = Sha256::new();
-    let mut field = |bytes: &[u8]| {
-        hasher.update((bytes.len() as u64).to_le_bytes());
-        hasher.update(bytes);
-    };
-    field(options.as_bytes());
-    field(&(first_id as u64).to_le_bytes());
-    field(&(files.len() as u64).to_le_bytes());
+    let mut key = Key::default();
+    key.field(options.as_bytes())
+        .field(&(first_id as u64).to_le_bytes())
+        .field(&(files.len() as u64).to_le_bytes());
     for file in files {
-        field(file);
+        key.field(file);
     }
     for schema in later_schemas {
-        field(schema.as_bytes());
+        key.field(schema.as_bytes());
     }
-    hex(&hasher.finalize())
+    key.finish()
 }
 
-fn decode(bytes: &[u8]) -> Option<ParsedFile> {
-    let body = bytes.strip_prefix(MAGIC)?;
-    match postcard::take_from_bytes::<ParsedFile>(body) {
-        Ok((parsed, [])) => Some(parsed),
+/// The entry at `path`: `magic`, then one postcard value and nothing after it; `None` when
+/// it is missing, damaged or of another format.
+fn read_entry<T: serde::de::DeserializeOwned>(path: &Path, magic: &[u8]) -> Option<T> {
+    let bytes = fs::read(path).ok()?;
+    match postcard::take_from_bytes::<T>(bytes.strip_prefix(magic)?) {
+        Ok((value, [])) => Some(value),
         _ => None,
+    }
+}
+
+/// Marks the entry at `path` as just used: the most recently used entries are kept.
+fn mark_used(path: &Path) {
+    if let Ok(file) = fs::File::options().append(true).open(path) {
+        let _ = file.set_modified(SystemTime::now());
+    }
+}
+
+/// The SHA-256 of length-prefixed fields, in hex: a key no two field lists share.
+#[derive(Default)]
+struct Key(Sha256);
+
+impl Key {
+    fn field(&mut self, bytes: &[u8]) -> &mut Key {
+        self.0.update((bytes.len() as u64).to_le_bytes());
+        self.0.update(bytes);
+        self
+    }
+
+    fn finish(self) -> String {
+        hex(&self.0.finalize())
     }
 }
 

@@ -215,13 +215,11 @@ fn check_set(
     keep_catalog: bool,
 ) -> Result<(), CheckError> {
     let first_id = run.files.len();
-    let SetResult { mut findings, touches, suppressions, catalog } =
+    let SetResult { mut findings, touches, suppressions, catalog, chosen } =
         analyse_set(run, selection, config, settings, extra, config_suppressions, keep_catalog)?;
 
     // Changed-files mode: findings in the chosen files, or about objects they create or
     // alter. Findings with no location (schema-wide) belong to full runs only.
-    let chosen: Option<HashSet<FileId>> =
-        selection.only.as_ref().map(|only| chosen_files(only, &run.files[first_id..]));
     match &chosen {
         Some(chosen) => findings = in_changed_files(findings, chosen, &touches),
         None => {
@@ -256,6 +254,8 @@ struct SetResult {
     suppressions: Vec<Suppression>,
     /// The replayed catalog, when the caller keeps it.
     catalog: Option<Catalog>,
+    /// Changed-files mode: the files the user named.
+    chosen: Option<HashSet<FileId>>,
 }
 
 /// Reads, replays and checks one set; its files are added to `run`.
@@ -294,10 +294,11 @@ fn analyse_set(
     // state an earlier run on the same files (and options) stored, so they need neither
     // parsing nor replay (issue 17). Those that have not changed since an earlier run read
     // them (`cache::KnownFiles`) are not even read.
-    let prefix = match (&selection.only, cache) {
-        (Some(only), Some(_)) if extra.is_none() => {
-            chosen_indices(only, &paths).into_iter().min().unwrap_or(0)
-        }
+    let chosen_at: Option<Vec<usize>> = selection.only.as_ref().map(|only| chosen_indices(only, &paths));
+    let chosen: Option<HashSet<FileId>> =
+        chosen_at.as_ref().map(|positions| positions.iter().map(|&i| file_id(i)).collect());
+    let prefix = match (&chosen_at, cache) {
+        (Some(positions), Some(_)) if extra.is_none() => positions.iter().copied().min().unwrap_or(0),
         _ => 0,
     };
     let options_key = format!("{options:?}");
@@ -318,28 +319,28 @@ fn analyse_set(
             None => prepare(&file.path, layout, &placeholders, file_id(i), stamped),
         })
         .collect();
-    // Files whose stamps alone do not prove them unchanged are read and compared.
-    let mut known_held = known.is_some();
+    // Files whose stamps alone do not prove them unchanged are read and compared. The entry
+    // is written (again) unless it held with no such file.
+    let mut store_prefix_entry = known.is_none();
     if let (Some(known), Some(cache)) = (&known, cache) {
         let racy = known.racy(cache);
         let read: Vec<(usize, Prepared)> = racy
             .par_iter()
             .map(|&i| (i, prepare(paths[i], layout, &placeholders, file_id(i), true)))
             .collect();
-        known_held =
+        let held =
             read.iter().all(|(i, file)| file.digest == known.files[*i].digest && file.unreadable.is_none());
-        let rewrite = known_held && !racy.is_empty();
-        if !known_held {
+        if held {
+            for (i, file) in read {
+                prepared[i] = file;
+            }
+        } else {
             prepared[..prefix]
                 .par_iter_mut()
                 .enumerate()
                 .for_each(|(i, slot)| *slot = prepare(paths[i], layout, &placeholders, file_id(i), true));
-        } else {
-            for (i, file) in read {
-                prepared[i] = file;
-            }
         }
-        known_held &= !rewrite;
+        store_prefix_entry = !held || !racy.is_empty();
     }
     let mut parsed: Vec<Option<ParsedFile>> =
         prepared.par_iter().enumerate().map(|(i, file)| (i >= prefix).then(|| parse(file, cache))).collect();
@@ -455,7 +456,7 @@ fn analyse_set(
     // The entry read held no more, or needed rewriting once its racy files were compared.
     if let Some(cache) = cache
         && prefix > 0
-        && !known_held
+        && store_prefix_entry
         && let Some(files) =
             to_known.get(..prefix).and_then(|files| files.iter().cloned().collect::<Option<Vec<_>>>())
     {
@@ -467,9 +468,9 @@ fn analyse_set(
     }
     // A changed-files run looks at the touches of the chosen files (its filter and focus)
     // and of the files with suppression comments (what their statements cover) only.
-    let (catalog, touches) = match &selection.only {
-        Some(only) => {
-            let mut looked_at = chosen_files(only, &run.files[first_id..]);
+    let (catalog, touches) = match &chosen {
+        Some(chosen) => {
+            let mut looked_at = chosen.clone();
             looked_at.extend(suppressions.iter().filter_map(Suppression::file));
             replay.finish_with_touches_of(|file| looked_at.contains(&file))
         }
@@ -482,9 +483,8 @@ fn analyse_set(
     // findings located in them, which are about relations they touch too: the relation
     // rules need run on those only.
     let focused;
-    let settings = match &selection.only {
-        Some(only) => {
-            let chosen = chosen_files(only, &run.files[first_id..]);
+    let settings = match &chosen {
+        Some(chosen) => {
             let mut tables: HashSet<TableId> = HashSet::new();
             let mut sequences: HashSet<(&str, &str)> = HashSet::new();
             for touch in touches.iter().filter(|touch| chosen.contains(&touch.file)) {
@@ -537,7 +537,7 @@ fn analyse_set(
     findings = suppress::apply(findings, &mut suppressions, &touches);
     findings = suppress::apply(findings, config_suppressions, &touches);
 
-    Ok(SetResult { findings, touches, suppressions, catalog })
+    Ok(SetResult { findings, touches, suppressions, catalog, chosen })
 }
 
 /// The findings changed-files mode reports: located in a chosen file, or about an object
@@ -553,12 +553,6 @@ fn in_changed_files(findings: Vec<Finding>, chosen: &HashSet<FileId>, touches: &
                 .is_some_and(|span| chosen.contains(&span.file) || touched.covers(&finding.object))
         })
         .collect()
-}
-
-/// The ids of `files` that the user named in `only`.
-fn chosen_files(only: &[PathBuf], files: &[File]) -> HashSet<FileId> {
-    let paths: Vec<&Path> = files.iter().map(|file| file.path.as_path()).collect();
-    chosen_indices(only, &paths).into_iter().map(|i| files[i].id).collect()
 }
 
 /// The positions in `paths` of the files the user named in `only`.

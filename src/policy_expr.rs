@@ -54,16 +54,7 @@ impl AuthFunctions {
     /// Whether `function` is one of these calls. An unqualified helper name is taken for
     /// the helper in `public`, the schema a migration's search path starts with.
     fn includes(&self, function: &Function) -> bool {
-        let parts: Option<Vec<String>> = function
-            .name
-            .0
-            .iter()
-            .map(|part| match part {
-                ObjectNamePart::Identifier(ident) => Some(folded(ident)),
-                ObjectNamePart::Function(_) => None,
-            })
-            .collect();
-        let Some(parts) = parts else {
+        let Some(parts) = name_parts(function) else {
             return false;
         };
         let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
@@ -83,6 +74,20 @@ impl AuthFunctions {
                 _ => false,
             }
     }
+}
+
+/// The parts of a called function's name, folded as PostgreSQL folds; `None` when one is not
+/// a plain identifier.
+fn name_parts(function: &Function) -> Option<Vec<String>> {
+    function
+        .name
+        .0
+        .iter()
+        .map(|part| match part {
+            ObjectNamePart::Identifier(ident) => Some(folded(ident)),
+            ObjectNamePart::Function(_) => None,
+        })
+        .collect()
 }
 
 fn no_arguments(function: &Function) -> bool {
@@ -298,16 +303,7 @@ fn settings_read(expr: &Expr) -> Vec<(String, bool)> {
 
 /// Whether `function` is the built-in `name` (`name` or `pg_catalog.name`).
 fn function_is(function: &Function, name: &str) -> bool {
-    let parts: Option<Vec<String>> = function
-        .name
-        .0
-        .iter()
-        .map(|part| match part {
-            ObjectNamePart::Identifier(ident) => Some(folded(ident)),
-            ObjectNamePart::Function(_) => None,
-        })
-        .collect();
-    match parts.as_deref() {
+    match name_parts(function).as_deref() {
         Some([only]) => only == name,
         Some([schema, only]) => schema == "pg_catalog" && only == name,
         _ => false,

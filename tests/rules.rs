@@ -5,6 +5,13 @@ mod common;
 
 use common::{assert_findings, findings, fixture, found};
 
+/// The objects `code` reports in the migrations at `path`, checked with `config`.
+fn reported_with(path: &std::path::Path, config: &neonlint::config::Config, code: &str) -> Vec<String> {
+    let selection = neonlint::source::discover(path, None).unwrap();
+    let run = neonlint::check::run(&[selection], config, None).unwrap();
+    run.findings.iter().filter(|f| f.rule.code == code).map(|f| f.object.to_string()).collect()
+}
+
 fn check(dir: &str) -> Vec<common::Found> {
     findings(&[fixture(dir).to_str().unwrap()])
 }
@@ -334,16 +341,11 @@ fn policy_reads_unset_setting() {
 /// Issue 16: `request_settings` names settings the user's setup does set for API requests.
 #[test]
 fn request_settings_are_not_reported() {
-    let selection =
-        neonlint::source::discover(&fixture("rules/policy-reads-unset-setting/bad"), None).unwrap();
-    let nl028 = |config: &neonlint::config::Config| {
-        let run = neonlint::check::run(std::slice::from_ref(&selection), config, None).unwrap();
-        run.findings.iter().filter(|f| f.rule.code == "NL028").count()
-    };
+    let bad = fixture("rules/policy-reads-unset-setting/bad");
     let mut config = neonlint::config::Config::default();
-    assert_eq!(nl028(&config), 3);
+    assert_eq!(reported_with(&bad, &config, "NL028").len(), 3);
     config.request_settings = vec!["app.tenant".to_string()];
-    assert_eq!(nl028(&config), 0);
+    assert_eq!(reported_with(&bad, &config, "NL028"), Vec::<String>::new());
 }
 
 /// Issue 16: a setting the migrations give every session of a database or role is not
@@ -358,10 +360,8 @@ fn settings_sessions_start_with_are_not_reported() {
     }
     std::fs::write(folder.path().join("003_defaults.sql"), "ALTER DATABASE neondb SET app.tenant = 't1';\n")
         .unwrap();
-    let selection = neonlint::source::discover(folder.path(), None).unwrap();
-    let run = neonlint::check::run(&[selection], &neonlint::config::Config::default(), None).unwrap();
-    let nl028: Vec<_> = run.findings.iter().filter(|f| f.rule.code == "NL028").collect();
-    assert!(nl028.is_empty(), "{nl028:?}");
+    let config = neonlint::config::Config::default();
+    assert_eq!(reported_with(folder.path(), &config, "NL028"), Vec::<String>::new());
 }
 
 /// Issue 11: Supabase's roles, named before any migration creates them, fail on Neon. The
@@ -375,11 +375,10 @@ fn unknown_role() {
             found("NL021", "service_role", "001_supabase_dump.sql", 9),
         ],
     );
-    let selection = neonlint::source::discover(&fixture("rules/unknown-role/bad"), None).unwrap();
     let mut config = neonlint::config::Config::default();
     config.known_roles = vec!["anon".to_string(), "service_role".to_string()];
-    let run = neonlint::check::run(&[selection], &config, None).unwrap();
-    assert!(run.findings.iter().all(|f| f.rule.code != "NL021"), "known_roles are not reported");
+    let reported = reported_with(&fixture("rules/unknown-role/bad"), &config, "NL021");
+    assert!(reported.is_empty(), "known_roles are not reported: {reported:?}");
 }
 
 /// Issue 11: Supabase's `auth.role()` and `auth.email()` do not exist on Neon. The live

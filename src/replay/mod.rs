@@ -381,7 +381,8 @@ impl Replay {
         for role in named_roles(&statement.kind).chain(members_of) {
             if crate::model::SUPABASE_ROLES.contains(&role.as_str())
                 && !self.catalog.roles.contains_key(role)
-                && !self.catalog.supabase_role_uses.iter().any(|(known, at)| known == role && *at == span)
+                // Once per statement: its own entries are the last ones.
+                && !self.catalog.supabase_role_uses.iter().rev().take_while(|(_, at)| *at == span).any(|(known, _)| known == role)
             {
                 self.catalog.supabase_role_uses.push((role.clone(), span));
             }

@@ -6,6 +6,8 @@
 //! `auth.jwt_session_init(text)`, `auth.session()`, `auth.jwt()`, `auth.user_id()`,
 //! `auth.uid()`, `auth.organization()` and `auth.organization_id()`.
 
+use std::collections::HashSet;
+
 use super::{Finding, Object, Settings};
 use crate::model::Catalog;
 use crate::policy_expr::called_functions;
@@ -15,10 +17,9 @@ const PG_SESSION_JWT: &[&str] =
     &["init", "jwt_session_init", "session", "jwt", "user_id", "uid", "organization", "organization_id"];
 
 pub fn check(catalog: &Catalog, settings: &Settings) -> Vec<Finding> {
-    let unknown = |name: &str| {
-        !PG_SESSION_JWT.contains(&name)
-            && !catalog.functions.keys().any(|key| key.schema == "auth" && key.name == name)
-    };
+    let defined: HashSet<&str> =
+        catalog.functions.keys().filter(|key| key.schema == "auth").map(|key| key.name.as_str()).collect();
+    let unknown = |name: &str| !PG_SESSION_JWT.contains(&name) && !defined.contains(name);
     let mut findings = Vec::new();
     for table in settings.relations(catalog) {
         for policy in &table.policies {
